@@ -1,0 +1,79 @@
+"""Rule validation: `python -m pipeline rules check` and the check before every run.
+
+Generic checks (every YAML/JSONL/list file parses) live here; each stage module adds its
+own with `@rule_checker` (schema, regex compilation, labels, duplicates, and running the
+examples written beside the rules).  Every problem is a `RuleError` printed as
+`file:line: message`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from spacy.language import Language
+
+from .rules import RuleError, Rules, load_rules
+
+# checker(rules, config, nlp_or_None) -> problems; nlp is given when examples should run.
+Checker = Callable[[Rules, dict, "Language | None"], list[RuleError]]
+CHECKERS: dict[str, Checker] = {}
+
+
+def rule_checker(name: str):
+    """Register a stage's rule checker under a name (one per stage/rule kind)."""
+
+    def deco(fn: Checker) -> Checker:
+        CHECKERS[name] = fn
+        return fn
+
+    return deco
+
+
+def _import_stages() -> None:
+    # Importing the stage modules registers their factories and checkers.
+    from . import dates, entities, figures, normalise, tokenize  # noqa: F401
+
+
+def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
+    _import_stages()
+    try:
+        rules = load_rules(config.get("rules", []))
+    except RuleError as exc:
+        return [exc]
+    problems: list[RuleError] = []
+    for f in rules.files():
+        try:
+            if f.path.suffix in (".yaml", ".yml"):
+                rules.yaml(f)
+            elif f.path.suffix == ".jsonl":
+                rules.jsonl(f)
+            elif f.path.suffix == ".txt":
+                rules.lines(f)
+        except RuleError as exc:
+            problems.append(exc)
+    if problems:
+        return problems
+    nlp = None
+    if run_examples:
+        from .tokenize import build_nlp
+
+        try:
+            nlp, _ = build_nlp(config)
+        except RuleError as exc:
+            return [exc]
+    for name, checker in sorted(CHECKERS.items()):
+        try:
+            problems.extend(checker(rules, config, nlp))
+        except RuleError as exc:
+            problems.append(exc)
+    return _dedupe(problems)
+
+
+def _dedupe(problems: list[RuleError]) -> list[RuleError]:
+    seen, out = set(), []
+    for p in problems:
+        key = p.format()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

@@ -1,0 +1,181 @@
+"""Command line: `python -m pipeline run|rules check|explain` (also `de-pipeline`).
+
+Exit codes: 0 success; 1 rule files invalid, or no document could be processed;
+2 bad input (missing corpus, unreadable metadata.csv, unwritable output, bad model).
+Every failure the user can fix is one line on stderr, never only a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_RULES, EXIT_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="German information extraction: a corpus folder of reports -> normalised tables.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="process a corpus folder into output tables",
+                         description="Read every .txt/.md file below CORPUS and write the tables "
+                         "(Parquet, CSV, DuckDB) and run.json to OUT.")
+    run.add_argument("--corpus", default="corpus", type=Path, help="folder of documents (default: corpus)")
+    run.add_argument("--out", default="outputs", type=Path, help="output folder (default: outputs)")
+    _common(run)
+    run.add_argument("--workers", type=int, default=1, help="worker processes for the spaCy stages (default: 1)")
+    run.add_argument("--no-cache", action="store_true", help="reprocess every document even if unchanged since the last run")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+    rules = sub.add_parser("rules", help="work with rule files")
+    rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    check = rsub.add_parser("check", help="validate all rule files and run their examples",
+                            description="Validate schema, regexes, labels and duplicates of every rule "
+                            "file and run each rule's examples; prints file:line: message per problem.")
+    _common(check)
+
+    explain = sub.add_parser("explain", help="show which rule or model produced each extraction",
+                             description="Run the pipeline on a German sentence (or a corpus document with "
+                             "--doc) and print every mention, date and figure with the rule or model behind it.")
+    explain.add_argument("text", nargs="?", help="German text to analyse")
+    explain.add_argument("--doc", help="doc_id of a document in --corpus instead of TEXT")
+    explain.add_argument("--corpus", default="corpus", type=Path, help="corpus for --doc (default: corpus)")
+    explain.add_argument("--date", help="document date (ISO) to resolve relative dates against")
+    _common(explain)
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", action="append", default=[], metavar="DIR",
+                   help="extra rules folder layered over the built-in rules (repeatable; later wins)")
+    p.add_argument("--model", default=None,
+                   help="auto (default) | de_core_news_sm | embedded | blank | package name | model path")
+    p.add_argument("--config", type=Path, default=None, help="pipeline configuration YAML (default: pipeline/config.yaml)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "rules":
+            return cmd_rules_check(args)
+        if args.command == "explain":
+            return cmd_explain(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return EXIT_INPUT
+
+
+def _config(args):
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(args.config, model=args.model, rules=args.rules or None)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = EXIT_INPUT):
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def cmd_run(args) -> int:
+    from .ingest import IngestError
+    from .rules import RuleError
+    from .runner import run_corpus, run_info
+    from .tokenize import ModelError
+    from .write import OutputError, collect_tables, write_outputs
+
+    if args.workers < 1:
+        _fail("--workers must be at least 1")
+    config = _config(args)
+    if not args.corpus.exists() or not args.corpus.is_dir():
+        _fail(f"corpus folder not found: {args.corpus}")
+    started = time.perf_counter()
+    try:
+        problems = _rule_problems(config)
+        if problems:
+            for p in problems:
+                print(p, file=sys.stderr)
+            _fail(f"{len(problems)} problem(s) in rule files; nothing was processed", EXIT_RULES)
+        outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
+                             progress=not args.quiet, use_cache=not args.no_cache)
+        t0 = time.perf_counter()
+        tables = collect_tables(outcome.results, outcome.errors)
+        info = run_info(outcome, config, {}, time.perf_counter() - started, args.corpus, args.out)
+        outcome.timings["write"] = 0.0
+        counts = write_outputs(args.out, tables, info)
+        outcome.timings["write"] = time.perf_counter() - t0
+    except RuleError as exc:
+        _fail(exc.format(), EXIT_RULES)
+    except (IngestError, ModelError, OutputError) as exc:
+        _fail(str(exc))
+    total = time.perf_counter() - started
+    if not args.quiet:
+        _summary(outcome, counts, total, args.out)
+    if not outcome.results and outcome.errors:
+        print("error: no document could be processed (see errors table)", file=sys.stderr)
+        return EXIT_RULES
+    return EXIT_OK
+
+
+def _summary(outcome, counts: dict, total: float, out: Path) -> None:
+    n_tokens = sum(r.document["n_tokens"] for r in outcome.results)
+    model = outcome.model_info
+    print(f"model: {model.get('name')} {model.get('version') or ''} ({model.get('kind')})")
+    print(
+        f"documents: {counts.get('documents', 0)} ({outcome.n_cached} unchanged, from cache)  "
+        f"tokens: {n_tokens}  mentions: {counts.get('mentions', 0)}  entities: {counts.get('entities', 0)}  "
+        f"dates: {counts.get('dates', 0)}  figures: {counts.get('figures', 0)}  errors: {counts.get('errors', 0)}"
+    )
+    stages = "  ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items())
+    print(f"seconds per stage: {stages}  total {total:.2f}s")
+    print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json)")
+
+
+def _rule_problems(config: dict) -> list[str]:
+    from .checks import check_rules
+
+    return [p.format() for p in check_rules(config, run_examples=False)]
+
+
+def cmd_rules_check(args) -> int:
+    from .checks import check_rules
+
+    config = _config(args)
+    problems = check_rules(config, run_examples=True)
+    for p in problems:
+        print(p.format())
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_RULES
+    from .rules import load_rules
+
+    n = len(load_rules(config.get("rules", [])).manifest())
+    print(f"rules ok: {n} files checked")
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from .explain import explain
+
+    config = _config(args)
+    if not args.text and not args.doc:
+        _fail("give a German TEXT or --doc DOC_ID")
+    print(explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

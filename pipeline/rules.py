@@ -1,0 +1,255 @@
+"""Layered rule files: the one place vocabularies and patterns are read from.
+
+The built-in rules live in `pipeline/rules/`.  Users add layers (`--rules DIR`, repeatable):
+a file with the same relative path replaces the built-in one, new files add to it.  Python
+code asks for rules by relative path (`rules.yaml("dates/months.yaml")`) or by glob
+(`rules.files("entities/**/*.jsonl")`) and never opens rule files itself, so layering,
+checksums and `file:line` errors are handled once, here.
+
+Formats (kept few on purpose):
+- YAML (`.yaml`), safe-loaded; every mapping and list remembers the line it starts on
+  (`line_of(obj)`), so a stage can report `file:line: message` for a bad entry.
+- JSONL (`.jsonl`), one JSON object per line (spaCy EntityRuler patterns).
+- Plain lists (`.txt`), one entry per line, `#` starts a comment.
+
+Nothing in a rule file is executed: no `eval`, no pickles, YAML `SafeLoader` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+import yaml
+
+BUILTIN_RULES = Path(__file__).parent / "rules"
+
+# Regexes from rule files run on every document; cap their size so a pasted monster
+# pattern is refused at check time instead of slowing every batch.
+MAX_PATTERN_LENGTH = 2000
+REGEX_TIMEOUT_S = 1.0
+
+
+class RuleError(Exception):
+    """A problem in a rule file, printed as `path:line: message`."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class LineDict(dict):
+    """A YAML mapping that knows the line (1-based) it starts on."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class LineList(list):
+    """A YAML sequence that knows its own line and each item's line."""
+
+    line: int = 0
+    item_lines: list
+
+
+def line_of(obj: Any, default: int | None = None) -> int | None:
+    return getattr(obj, "line", default) or default
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that attaches line numbers to mappings and sequences."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def compile_regex(pattern: str, path: Path | str, line: int | None, flags: int = 0) -> regex.Pattern:
+    """Compile a rule-file regex with the project's limits, or raise RuleError."""
+    if not isinstance(pattern, str) or not pattern:
+        raise RuleError(path, line, "pattern must be a non-empty string")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise RuleError(path, line, f"pattern longer than {MAX_PATTERN_LENGTH} characters")
+    try:
+        return regex.compile(pattern, flags)
+    except regex.error as exc:
+        raise RuleError(path, line, f"invalid regular expression: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    rel: str  # path relative to its layer root, with `/`
+    path: Path
+    layer: str  # "builtin" or the user folder
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Rules:
+    """The merged view over the built-in folder and the user layers (last wins)."""
+
+    layers: tuple[Path, ...]
+    _files: dict[str, RuleFile] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for i, root in enumerate(self.layers):
+            layer = "builtin" if i == 0 else str(root)
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not path.name.startswith(".") and "__pycache__" not in path.parts:
+                    rel = path.relative_to(root).as_posix()
+                    self._files[rel] = RuleFile(rel, path, layer)
+
+    # -- lookup ---------------------------------------------------------------
+    def files(self, pattern: str = "**/*") -> list[RuleFile]:
+        """Merged files whose relative path matches the glob, sorted by that path."""
+        return [f for rel, f in sorted(self._files.items()) if _glob_match(rel, pattern)]
+
+    def file(self, rel: str) -> RuleFile | None:
+        return self._files.get(rel)
+
+    def require(self, rel: str) -> RuleFile:
+        f = self._files.get(rel)
+        if f is None:
+            raise RuleError(rel, None, "required rule file is missing from every rules layer")
+        return f
+
+    # -- readers --------------------------------------------------------------
+    def yaml(self, rel: str | RuleFile) -> Any:
+        f = rel if isinstance(rel, RuleFile) else self.require(rel)
+        return _load_yaml(f.path)
+
+    def jsonl(self, rel: str | RuleFile) -> list[tuple[int, dict]]:
+        f = rel if isinstance(rel, RuleFile) else self.require(rel)
+        return _load_jsonl(f.path)
+
+    def lines(self, rel: str | RuleFile) -> list[tuple[int, str]]:
+        f = rel if isinstance(rel, RuleFile) else self.require(rel)
+        return _load_lines(f.path)
+
+    def manifest(self) -> list[dict]:
+        return [
+            {"file": f.rel, "layer": f.layer, "path": str(f.path), "sha256": f.sha256}
+            for f in self.files()
+            if f.path.suffix in {".yaml", ".yml", ".jsonl", ".txt", ".tsv"}
+        ]
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for item in self.manifest():
+            h.update(f"{item['file']}={item['sha256']}\n".encode())
+        return h.hexdigest()
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    from fnmatch import fnmatch
+
+    if pattern.startswith("**/"):
+        return fnmatch(rel, pattern[3:]) or fnmatch(rel, pattern)
+    if "/**/" in pattern:
+        head, tail = pattern.split("/**/", 1)
+        return rel.startswith(head + "/") and (
+            fnmatch(rel[len(head) + 1 :], tail) or fnmatch(rel, pattern)
+        )
+    return fnmatch(rel, pattern)
+
+
+@lru_cache(maxsize=256)
+def _load_yaml_cached(path: Path, mtime: float) -> Any:
+    text = _read_rule_text(path)
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise RuleError(path, line, f"YAML error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise RuleError(path, None, f"YAML error: {exc}") from None
+
+
+def _load_yaml(path: Path) -> Any:
+    return _load_yaml_cached(path, path.stat().st_mtime)
+
+
+def _read_rule_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError(path, None, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise RuleError(path, None, f"cannot read: {exc.strerror}") from None
+
+
+def _load_jsonl(path: Path) -> list[tuple[int, dict]]:
+    out = []
+    for lineno, raw in enumerate(_read_rule_text(path).splitlines(), 1):
+        s = raw.strip()
+        if not s or s.startswith("#") or s.startswith("//"):
+            continue
+        try:
+            obj = json.loads(s)
+        except json.JSONDecodeError as exc:
+            raise RuleError(path, lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise RuleError(path, lineno, "each line must be a JSON object")
+        out.append((lineno, obj))
+    return out
+
+
+def _load_lines(path: Path) -> list[tuple[int, str]]:
+    out = []
+    for lineno, raw in enumerate(_read_rule_text(path).splitlines(), 1):
+        s = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("\\#") else raw.strip()[1:]
+        if s:
+            out.append((lineno, s))
+    return out
+
+
+@lru_cache(maxsize=32)
+def _rules_for(dirs: tuple[str, ...]) -> Rules:
+    return Rules((BUILTIN_RULES, *(Path(d).resolve() for d in dirs)))
+
+
+def load_rules(dirs: Iterable[str | Path] = ()) -> Rules:
+    """The merged rules for these user folders (cached: stages share one instance)."""
+    dirs = tuple(str(Path(d)) for d in dirs)
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise RuleError(d, None, "rules folder does not exist")
+    return _rules_for(dirs)

@@ -1,0 +1,324 @@
+"""The runner: chains ingest -> spaCy stages -> write over a corpus.
+
+Per document the work is a pure function of (DocRecord, configuration): `process_batch`
+runs in the main process or in worker processes (`--workers N`) and returns plain rows.
+A document that fails in any stage becomes an `errors` row and the batch goes on.
+Results are cached per document under `OUT/.cache/`, keyed by the document's content
+and a fingerprint of code, model, rules and configuration, so a rerun only processes
+what changed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import CONTRACT_VERSION, __version__
+from .ingest import DocRecord, DocumentError, discover, ingest_document, read_metadata_csv
+from .rules import load_rules
+from .tokenize import build_nlp, make_doc
+
+# Model components are timed as the stage they serve.
+STAGE_OF_COMPONENT = {
+    "tok2vec": "tokenize", "tagger": "tokenize", "morphologizer": "tokenize", "parser": "tokenize",
+    "senter": "tokenize", "sentencizer": "tokenize", "attribute_ruler": "tokenize",
+    "lemmatizer": "tokenize", "simplemma_lemmatizer": "tokenize", "de_sentence_fixes": "tokenize",
+    "de_token_norms": "tokenize", "ner": "entities", "de_entities": "entities",
+    "de_dates": "dates", "de_figures": "figures", "de_normalise": "normalise",
+}
+
+
+@dataclass
+class DocResult:
+    doc_id: str
+    document: dict | None = None
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    error: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: bool = False
+
+
+# --------------------------------------------------------------------------- per document
+def _document_row(record: DocRecord, doc) -> dict:
+    return {
+        "doc_id": record.doc_id,
+        "path": record.path,
+        "text": record.text,
+        "doc_date": record.doc_date,
+        "doc_date_source": record.doc_date_source,
+        "n_tokens": sum(1 for t in doc if not t.is_space),
+        "n_sentences": sum(1 for _ in doc.sents) if doc.has_annotation("SENT_START") or len(doc) == 0 else 1,
+        "sha256": record.sha256,
+        "encoding": record.encoding,
+        "n_chars": len(record.text),
+        "source": record.source,
+        "url": record.url,
+        "title": record.title,
+    }
+
+
+def _result_from_doc(record: DocRecord, doc) -> DocResult:
+    tables: dict[str, list[dict]] = {"metadata": [dict(m) for m in record.metadata]}
+    for table, rows in (doc._.rows or {}).items():
+        tables.setdefault(table, []).extend(rows)
+    for rows in tables.values():
+        for row in rows:
+            row["doc_id"] = record.doc_id
+    return DocResult(record.doc_id, document=_document_row(record, doc), tables=tables)
+
+
+def _error(record_or_path, stage: str, exc: BaseException) -> dict:
+    path = record_or_path.path if isinstance(record_or_path, DocRecord) else str(record_or_path)
+    doc_id = record_or_path.doc_id if isinstance(record_or_path, DocRecord) else None
+    if isinstance(exc, DocumentError):
+        return {"path": path, "doc_id": doc_id, "stage": stage, "error": exc.error, "message": exc.message}
+    message = " ".join(str(exc).split())[:300] or type(exc).__name__
+    return {"path": path, "doc_id": doc_id, "stage": stage, "error": type(exc).__name__, "message": message}
+
+
+def process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
+    """Run the spaCy stages over a batch, stage by stage (timed), isolating failures."""
+    timings: dict[str, float] = defaultdict(float)
+    alive: list[tuple[DocRecord, object]] = []
+    failed: dict[str, DocResult] = {}
+    t0 = time.perf_counter()
+    for rec in records:
+        try:
+            alive.append((rec, make_doc(nlp, rec)))
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+            failed[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, "tokenize", exc))
+    timings["tokenize"] += time.perf_counter() - t0
+
+    for name, proc in nlp.pipeline:
+        stage = STAGE_OF_COMPONENT.get(name, name)
+        t0 = time.perf_counter()
+        docs = [d for _, d in alive]
+        try:
+            if hasattr(proc, "pipe"):
+                docs = list(proc.pipe(docs, batch_size=len(docs) or 1))
+            else:
+                docs = [proc(d) for d in docs]
+            alive = [(r, d) for (r, _), d in zip(alive, docs)]
+        except Exception:  # noqa: BLE001 - find the failing document(s) one by one
+            survivors = []
+            for rec, doc in alive:
+                try:
+                    survivors.append((rec, proc(doc)))
+                except Exception as exc:  # noqa: BLE001
+                    failed[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, stage, exc))
+            alive = survivors
+        timings[stage] += time.perf_counter() - t0
+
+    out: dict[str, DocResult] = dict(failed)
+    for rec, doc in alive:
+        try:
+            out[rec.doc_id] = _result_from_doc(rec, doc)
+        except Exception as exc:  # noqa: BLE001
+            out[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, "normalise", exc))
+    results = [out[r.doc_id] for r in records]
+    if results:
+        results[0].timings = dict(timings)
+    return results
+
+
+# --------------------------------------------------------------------------- workers
+_WORKER_NLP = None
+
+
+def _init_worker(config: dict) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP, _ = build_nlp(config)
+
+
+def _worker_batch(records: list[DocRecord]) -> list[DocResult]:
+    return process_batch(_WORKER_NLP, records)
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --------------------------------------------------------------------------- cache
+def code_fingerprint() -> str:
+    """Hash of the package's Python sources: a code change invalidates cached results."""
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(Path(__file__).parent.rglob("*.py")):
+        if "training" in p.parts or "evaluation" in p.parts:
+            continue
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def run_fingerprint(config: dict, model_info: dict, rules_fp: str) -> str:
+    blob = json.dumps(
+        {"code": code_fingerprint(), "config": config, "model": model_info, "rules": rules_fp},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _record_key(rec: DocRecord) -> str:
+    return hashlib.sha256(json.dumps(rec.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, root: Path | None):
+        self.root = root
+
+    def get(self, rec: DocRecord) -> DocResult | None:
+        if self.root is None:
+            return None
+        path = self.root / f"{_record_key(rec)}.json.gz"
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(gzip.decompress(path.read_bytes()))
+        except (OSError, ValueError):
+            return None
+        return DocResult(rec.doc_id, document=data["document"], tables=data["tables"], cached=True)
+
+    def put(self, rec: DocRecord, res: DocResult) -> None:
+        if self.root is None or res.error is not None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{_record_key(rec)}.json.gz"
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        payload = json.dumps({"document": res.document, "tables": res.tables}, ensure_ascii=False, default=str)
+        tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
+        os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- corpus run
+@dataclass
+class RunOutcome:
+    results: list[DocResult]
+    errors: list[dict]
+    timings: dict[str, float]
+    model_info: dict
+    rules_manifest: list[dict]
+    n_cached: int
+    fingerprint: str
+
+
+def run_corpus(
+    corpus: Path,
+    out: Path,
+    config: dict,
+    workers: int = 1,
+    progress: bool = True,
+    use_cache: bool = True,
+) -> RunOutcome:
+    """Process every document below `corpus`; corpus-level problems raise IngestError."""
+    timings: dict[str, float] = defaultdict(float)
+    t0 = time.perf_counter()
+    rules = load_rules(config.get("rules", []))
+    nlp, model_info = build_nlp(config)  # validates rules: a RuleError stops here
+    timings["setup"] += time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    files = discover(corpus, config.get("ingest", {}).get("extensions", [".txt", ".md"]))
+    meta = read_metadata_csv(corpus)
+    records: list[DocRecord] = []
+    errors: list[dict] = []
+    from .ingest import doc_id_for
+
+    for path in files:
+        try:
+            records.append(ingest_document(path, corpus, meta.get(doc_id_for(path, corpus)), config, rules))
+        except DocumentError as exc:
+            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+    timings["ingest"] += time.perf_counter() - t0
+
+    fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
+    cache = ResultCache(out / ".cache" / fingerprint if use_cache else None)
+    results: dict[str, DocResult] = {}
+    todo: list[DocRecord] = []
+    for rec in records:
+        hit = cache.get(rec)
+        if hit is not None:
+            results[rec.doc_id] = hit
+        else:
+            todo.append(rec)
+    n_cached = len(results)
+
+    batch_size = int(config.get("batch_size", 16))
+    bar = _progress(len(records), progress, initial=n_cached)
+    by_id = {r.doc_id: r for r in todo}
+
+    def consume(batch_results: Iterable[DocResult]) -> None:
+        for res in batch_results:
+            for k, v in res.timings.items():
+                timings[k] += v
+            results[res.doc_id] = res
+            if res.error is None:
+                cache.put(by_id[res.doc_id], res)
+            bar.update(1)
+
+    if workers > 1 and len(todo) > batch_size:
+        ctx = mp.get_context("spawn" if sys.platform == "darwin" else "fork")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
+            for batch_results in pool.imap(_worker_batch, _batches(todo, batch_size)):
+                consume(batch_results)
+    else:
+        for batch in _batches(todo, batch_size):
+            consume(process_batch(nlp, batch))
+    bar.close()
+
+    ordered = [results[r.doc_id] for r in records]
+    errors.extend(r.error for r in ordered if r.error is not None)
+    return RunOutcome(
+        results=[r for r in ordered if r.error is None],
+        errors=errors,
+        timings=dict(timings),
+        model_info=model_info,
+        rules_manifest=rules.manifest(),
+        n_cached=n_cached,
+        fingerprint=fingerprint,
+    )
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool, initial: int = 0):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="doc", desc="documents", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds: float, corpus: Path, out: Path) -> dict:
+    return {
+        "contract_version": CONTRACT_VERSION,
+        "pipeline_version": __version__,
+        "corpus": str(corpus),
+        "out": str(out),
+        "model": outcome.model_info,
+        "config": config,
+        "rules": outcome.rules_manifest,
+        "counts": counts,
+        "documents_from_cache": outcome.n_cached,
+        "timings_seconds": {k: round(v, 4) for k, v in sorted(outcome.timings.items())},
+        "total_seconds": round(seconds, 3),
+        "fingerprint": outcome.fingerprint,
+    }
