@@ -1,0 +1,220 @@
+"""CLI: ``python -m pipeline.training {train,experiment,eval-ner,eval-lemma,bench} --data DIR``."""
+
+from __future__ import annotations
+
+import os
+
+# One core per process: the machine is shared, and the throughput target is per core.
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from . import corpora, train  # noqa: E402
+
+EXPERIMENTS_LOG = Path(__file__).resolve().parent / "experiments.jsonl"
+
+
+def _default_data() -> Path:
+    shared = os.environ.get("PIPELINE_SHARED") or str(train.REPO.parent / "shared")
+    return Path(shared) / "data"
+
+
+def _recipe(args) -> corpora.Recipe:
+    return corpora.Recipe(
+        gold_repeat=args.gold_repeat,
+        wikiann=[s for s in args.wikiann.split(",") if s],
+        wikiann_limit=args.wikiann_limit,
+        europeana=[s for s in args.europeana.split(",") if s],
+        misc=not args.no_misc,
+        ud=args.ud,
+    )
+
+
+def _overrides(args) -> dict:
+    ov = {}
+    for item in args.set or []:
+        k, v = item.split("=", 1)
+        try:
+            ov[k] = json.loads(v)
+        except json.JSONDecodeError:
+            ov[k] = v
+    if args.max_steps:
+        ov["training.max_steps"] = args.max_steps
+    return ov
+
+
+def _add_train_args(p):
+    p.add_argument("--data", type=Path, default=_default_data())
+    p.add_argument("--config", type=Path, default=train.DEFAULT_CONFIG)
+    p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
+    p.add_argument("--gold-repeat", type=int, default=2)
+    p.add_argument("--wikiann", default="train", help="comma list of splits, '' for none")
+    p.add_argument("--wikiann-limit", type=int, default=0)
+    p.add_argument("--europeana", default="", help="comma list: lft,onb,sbb")
+    p.add_argument("--no-misc", action="store_true")
+    p.add_argument("--ud", action="store_true", help="add UD GSD for a morphologizer (UPOS)")
+    p.add_argument("--cluster-vectors", action="store_true",
+                   help="static vectors from Brown clusters (spacy-lookups-data)")
+    p.add_argument("--max-steps", type=int, default=0)
+    p.add_argument("--set", action="append", help="config override key=value (JSON value)")
+
+
+def _train_run(args, name: str) -> tuple[Path, float]:
+    recipe = _recipe(args)
+    cdir = train.prepare_corpus(args.data, args.work, recipe)
+    ov = _overrides(args)
+    if args.cluster_vectors:
+        from . import clusters
+
+        vec_dir = clusters.build_vectors_model(args.work / "cluster-vectors")
+        ov["paths.vectors"] = str(vec_dir)
+        ov["components.tok2vec.model.embed.include_static_vectors"] = True
+    run_dir = args.work / "runs" / name
+    minutes = train.run_spacy_train(args.config, cdir, run_dir, ov)
+    return run_dir, minutes
+
+
+def cmd_train(args) -> int:
+    run_dir, minutes = _train_run(args, "final")
+    perf = train.package(run_dir / "model-best", args.out, args.data,
+                         extra_meta={"training_minutes": round(minutes, 1)})
+    print(f"packaged {args.out} ({minutes:.1f} min training); {json.dumps(perf)}")
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    """Train a variant into training-work/runs/NAME, score it, log one JSON line."""
+    import spacy
+
+    from . import evaluate
+
+    run_dir, minutes = _train_run(args, args.name)
+    best = run_dir / "model-best"
+    nlp = spacy.load(best)
+    res = evaluate.eval_ner(nlp, corpora.load_benchmark(args.data))
+    meta = json.loads((best / "meta.json").read_text())
+    texts = evaluate.load_speeches(args.data / "text" / "speeches.json")
+    wps = evaluate.bench(nlp, texts[:120])["words_per_second"]
+    row = {
+        "name": args.name, "note": args.note, "time": time.strftime("%Y-%m-%d %H:%M"),
+        "recipe": json.loads((train.prepare_corpus(args.data, args.work, _recipe(args)) /
+                              "corpus.json").read_text()),
+        "overrides": _overrides(args), "cluster_vectors": args.cluster_vectors,
+        "config": str(args.config.name), "minutes": round(minutes, 1),
+        "quick_dev_ents_f": meta.get("performance", {}).get("ents_f"),
+        "germeval_dev": {l: v["f"] for l, v in res["per_label"].items()},
+        "germeval_dev_micro": res["micro_PER_LOC_ORG"],
+        "words_per_second_ner_only": wps,
+    }
+    with EXPERIMENTS_LOG.open("a") as fh:
+        fh.write(json.dumps(row) + "\n")
+    print(evaluate.format_ner(res))
+    print(json.dumps(row))
+    return 0
+
+
+def _load(model: Path):
+    import spacy
+
+    import pipeline.lemmatizer  # noqa: F401  (factory, in case the package is not installed)
+
+    return spacy.load(model)
+
+
+def cmd_eval_ner(args) -> int:
+    from . import evaluate
+
+    nlp = _load(args.model)
+    res = evaluate.eval_ner(nlp, corpora.load_benchmark(args.data))
+    print(f"GermEval 2014 dev ({res['sentences']} sentences), exact spans on gold tokens, "
+          f"model {args.model}")
+    print(evaluate.format_ner(res))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res, indent=2))
+    return 0
+
+
+def cmd_eval_lemma(args) -> int:
+    from . import convert, evaluate
+
+    nlp = _load(args.model)
+    lookup = evaluate.lookup_lemmatizer()
+    results = {}
+    for rel in corpora.UD_FILES:
+        path = args.data / rel
+        if not path.exists():
+            continue
+        sents = convert.parse_conllu(path.read_text(encoding="utf-8"))
+        r = {"simplemma (model)": evaluate.lemma_accuracy(nlp, sents)}
+        if lookup is not None:
+            r["spacy lookup"] = evaluate.lemma_accuracy(lookup, sents)
+        results[rel] = r
+        for k, v in r.items():
+            extra = f"  UPOS {v['upos_acc']:.4f}" if "upos_acc" in v else ""
+            print(f"{rel:32} {k:18} lemma {v['lemma_acc']:.4f} "
+                  f"(case-insens. {v['lemma_acc_nocase']:.4f}) n={v['tokens']}{extra}")
+    print("note: UD GSD dev/test are training data of the morphologizer (if present); "
+          "PUD test is held out.")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import evaluate
+
+    nlp = _load(args.model)
+    texts = evaluate.load_speeches(args.data / "text" / "speeches.json")
+    res = evaluate.bench(nlp, texts, batch_size=args.batch_size, repeat=args.repeat)
+    res["model"] = str(args.model)
+    print(f"{res['words']} words in {res['seconds']} s: {res['words_per_second']} words/s "
+          f"(1 process, pipeline {res['pipeline']})")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.training")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("train", help="convert, train, package into --out")
+    _add_train_args(p)
+    p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("experiment", help="train a variant and log its scores")
+    _add_train_args(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_experiment)
+
+    for name, func in (("eval-ner", cmd_eval_ner), ("eval-lemma", cmd_eval_lemma)):
+        p = sub.add_parser(name)
+        p.add_argument("--data", type=Path, default=_default_data())
+        p.add_argument("--model", type=Path, default=train.DEFAULT_OUT)
+        p.add_argument("--json", type=Path, default=None)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("bench", help="words/s of the model over text/speeches.json")
+    p.add_argument("--data", type=Path, default=_default_data())
+    p.add_argument("--model", type=Path, default=train.DEFAULT_OUT)
+    p.add_argument("--out", type=Path, default=train.REPO / "bench" / "model.json")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--repeat", type=int, default=2)
+    p.set_defaults(func=cmd_bench)
+
+    args = ap.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

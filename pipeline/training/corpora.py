@@ -1,0 +1,109 @@
+"""Build the training / quick-dev `.spacy` corpora from the shared data folder.
+
+GermEval 2014 *dev* is the held-out benchmark and is never read here.  Model selection
+uses a fixed random sample of GermEval *test* sentences (``quick_dev``), which is
+removed from the training portion.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
+
+from . import convert
+
+GERMEVAL_TRAIN = "ner/germeval2014/NER-de-test.tsv"
+GERMEVAL_DEV = "ner/germeval2014/NER-de-dev.tsv"  # benchmark only
+WIKIANN = "ner/wikiann-de/{split}"
+EUROPEANA = "ner/europeana-de/enp_DE.{name}.bio"
+UD_TRAIN = ("ud/de_gsd-ud-dev.conllu", "ud/de_gsd-ud-test.conllu")
+UD_FILES = ("ud/de_gsd-ud-dev.conllu", "ud/de_gsd-ud-test.conllu", "ud/de_pud-ud-test.conllu")
+
+
+@dataclass
+class Recipe:
+    """What goes into the training corpus (one experiment = one recipe + config)."""
+
+    gold_repeat: int = 1  # GermEval test copies (in-domain gold weighting)
+    wikiann: list[str] = field(default_factory=lambda: ["train"])  # splits used
+    wikiann_limit: int = 0  # 0 = all sentences of the chosen splits
+    europeana: list[str] = field(default_factory=list)  # lft, onb, sbb
+    misc: bool = True  # keep GermEval OTH as MISC (else O)
+    ud: bool = False  # add UD GSD dev+test (UPOS only) for a morphologizer
+    quick_dev: int = 500  # GermEval-test sentences held out for model selection
+    ud_quick_dev: int = 150
+    seed: int = 13
+
+
+def _read(data: Path, rel: str) -> str:
+    return (data / rel).read_text(encoding="utf-8")
+
+
+def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
+    """Write ``train.spacy`` and ``dev.spacy`` into `out_dir`; return stats."""
+    data, out_dir = Path(data), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(recipe.seed)
+    keep = convert.LABELS if recipe.misc else ("PER", "LOC", "ORG")
+    vocab = Vocab()
+
+    gold = convert.parse_germeval(_read(data, GERMEVAL_TRAIN), keep=keep)
+    idx = list(range(len(gold)))
+    rng.shuffle(idx)
+    dev_idx = set(idx[: recipe.quick_dev])
+    gold_dev = [s for i, s in enumerate(gold) if i in dev_idx]
+    gold_train = [s for i, s in enumerate(gold) if i not in dev_idx]
+
+    train_docs = []
+    stats = {"germeval_test_train": len(gold_train), "quick_dev": len(gold_dev)}
+    for _ in range(recipe.gold_repeat):
+        train_docs += [convert.sent_to_doc(vocab, s) for s in gold_train]
+
+    silver = []
+    for split in recipe.wikiann:
+        silver += convert.parse_wikiann(_read(data, WIKIANN.format(split=split)), keep=keep)
+    if recipe.wikiann_limit and len(silver) > recipe.wikiann_limit:
+        silver = rng.sample(silver, recipe.wikiann_limit)
+    stats["wikiann"] = len(silver)
+    train_docs += [convert.sent_to_doc(vocab, s) for s in silver]
+
+    enp = []
+    for name in recipe.europeana:
+        enp += convert.parse_europeana(_read(data, EUROPEANA.format(name=name)))
+    stats["europeana"] = len(enp)
+    train_docs += [convert.sent_to_doc(vocab, s) for s in enp]
+
+    dev_docs = [convert.sent_to_doc(vocab, s) for s in gold_dev]
+    if recipe.ud:
+        ud = []
+        for rel in UD_TRAIN:
+            ud += convert.parse_conllu(_read(data, rel))
+        rng.shuffle(ud)
+        ud_dev, ud_train = ud[: recipe.ud_quick_dev], ud[recipe.ud_quick_dev:]
+        stats["ud_train"], stats["ud_quick_dev"] = len(ud_train), len(ud_dev)
+        mk = lambda s: convert.udsent_to_doc(vocab, s, with_lemmas=False, with_morph=False)
+        train_docs += [mk(s) for s in ud_train]
+        dev_docs += [mk(s) for s in ud_dev]
+
+    rng.shuffle(train_docs)
+    convert.to_docbin(train_docs).to_disk(out_dir / "train.spacy")
+    convert.to_docbin(dev_docs).to_disk(out_dir / "dev.spacy")
+    stats["train_docs"] = len(train_docs)
+    stats["train_words"] = sum(len(d) for d in train_docs)
+    stats["recipe"] = asdict(recipe)
+    (out_dir / "corpus.json").write_text(json.dumps(stats, indent=2))
+    return stats
+
+
+def load_benchmark(data: Path, keep=convert.LABELS) -> list[convert.Sent]:
+    """GermEval 2014 dev (the held-out benchmark), for evaluation only."""
+    return convert.parse_germeval(_read(Path(data), GERMEVAL_DEV), keep=keep)
+
+
+def docbin_len(path: Path) -> int:
+    return len(DocBin().from_disk(path))
