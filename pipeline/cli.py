@@ -95,7 +95,7 @@ def cmd_run(args) -> int:
     from .rules import RuleError
     from .runner import run_corpus, run_info
     from .tokenize import ModelError
-    from .write import OutputError, collect_tables, write_outputs
+    from .write import OutputError, collect_tables, ensure_writable, write_outputs
 
     if args.workers < 1:
         _fail("--workers must be at least 1")
@@ -109,6 +109,7 @@ def cmd_run(args) -> int:
             for p in problems:
                 print(p, file=sys.stderr)
             _fail(f"{len(problems)} problem(s) in rule files; nothing was processed", EXIT_RULES)
+        ensure_writable(args.out)
         outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
                              progress=not args.quiet, use_cache=not args.no_cache)
         t0 = time.perf_counter()

@@ -145,14 +145,19 @@ def to_frame(name: str, rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
     return df, table
 
 
-def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
-    """Write every table atomically; returns row counts."""
+def ensure_writable(out: Path) -> None:
+    """Fail early (before any document is processed) when `out` cannot be written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=out, prefix=".write-probe-", delete=True)
         probe.close()
     except OSError as exc:
         raise OutputError(f"cannot write to output folder {out}: {exc.strerror}") from None
+
+
+def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
+    """Write every table atomically; returns row counts."""
+    ensure_writable(out)
 
     names = [n for n in TABLE_ORDER if n in tables] + sorted(n for n in tables if n not in TABLE_ORDER)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
