@@ -24,6 +24,7 @@ def lemma_of(word: str) -> str:
 class SimplemmaLemmatizer:
     def __init__(self, overwrite: bool = False):
         self.overwrite = overwrite
+        lemma_of("Häuser")  # load simplemma's German dictionary now, not in the first batch
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:
