@@ -35,7 +35,14 @@ def _import_stages() -> None:
 
 
 def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
+    import importlib
+
     _import_stages()
+    for module in config.get("plugins") or []:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            return [RuleError("<config>", None, f"plugin module {module!r} cannot be imported: {exc}")]
     try:
         rules = load_rules(config.get("rules", []))
     except RuleError as exc:
@@ -66,6 +73,13 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
             problems.extend(checker(rules, config, nlp))
         except RuleError as exc:
             problems.append(exc)
+    if run_examples:
+        from .rules import COMPILED, stress_test_regex
+
+        for (path, line, _), rx in sorted(COMPILED.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2])):
+            problem = stress_test_regex(rx, path, line)
+            if problem is not None:
+                problems.append(problem)
     return _dedupe(problems)
 
 

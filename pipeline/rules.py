@@ -98,16 +98,81 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def compile_regex(pattern: str, path: Path | str, line: int | None, flags: int = 0) -> regex.Pattern:
+class SafeRegex:
+    """A rule-file regex that runs with a time limit (the `regex` engine's `timeout`).
+
+    One pathological pattern (catastrophic backtracking) then fails the document it hangs
+    on — which lands in the `errors` table naming the rule file — instead of the batch.
+    """
+
+    __slots__ = ("pattern", "source", "_re")
+
+    def __init__(self, compiled: regex.Pattern, source: str):
+        self._re = compiled
+        self.pattern = compiled.pattern
+        self.source = source
+
+    def _run(self, method: str, *args, **kwargs):
+        try:
+            return getattr(self._re, method)(*args, timeout=REGEX_TIMEOUT_S, **kwargs)
+        except TimeoutError:
+            raise TimeoutError(f"rule pattern from {self.source} exceeded {REGEX_TIMEOUT_S}s") from None
+
+    def search(self, string, *args, **kwargs):
+        return self._run("search", string, *args, **kwargs)
+
+    def match(self, string, *args, **kwargs):
+        return self._run("match", string, *args, **kwargs)
+
+    def fullmatch(self, string, *args, **kwargs):
+        return self._run("fullmatch", string, *args, **kwargs)
+
+    def finditer(self, string, *args, **kwargs):
+        return list(self._run("finditer", string, *args, **kwargs))
+
+    def findall(self, string, *args, **kwargs):
+        return self._run("findall", string, *args, **kwargs)
+
+    def sub(self, repl, string, *args, **kwargs):
+        return self._run("sub", repl, string, *args, **kwargs)
+
+    @property
+    def groupindex(self):
+        return self._re.groupindex
+
+
+# Inputs that make backtracking-prone patterns explode; `rules check` times every pattern
+# on them so a slow pattern is found before a batch, not during it.
+_STRESS_INPUTS = ("a" * 3000 + "!", "1" * 3000 + "x", "Aa " * 1500 + ".", "1." * 1500 + "-")
+
+
+def compile_regex(pattern: str, path: Path | str, line: int | None, flags: int = 0) -> SafeRegex:
     """Compile a rule-file regex with the project's limits, or raise RuleError."""
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(path, line, "pattern must be a non-empty string")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise RuleError(path, line, f"pattern longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return regex.compile(pattern, flags)
+        compiled = regex.compile(pattern, flags)
     except regex.error as exc:
         raise RuleError(path, line, f"invalid regular expression: {exc}") from None
+    rx = SafeRegex(compiled, f"{path}:{line}" if line else str(path))
+    COMPILED[(str(path), line, pattern)] = rx
+    return rx
+
+
+# Every pattern compiled from a rule file in this process; `rules check` stress-tests them.
+COMPILED: dict[tuple[str, int | None, str], SafeRegex] = {}
+
+
+def stress_test_regex(rx: SafeRegex, path: Path | str, line: int | None) -> RuleError | None:
+    """A RuleError when the pattern takes more than the time limit on a stress input."""
+    for text in _STRESS_INPUTS:
+        try:
+            rx.finditer(text)
+        except TimeoutError:
+            return RuleError(path, line, f"pattern too slow (over {REGEX_TIMEOUT_S}s on a {len(text)}-character input): catastrophic backtracking?")
+    return None
 
 
 @dataclass(frozen=True)

@@ -281,3 +281,38 @@ def nlp_for_text(model: str = "auto", rules: tuple[str, ...] = ()) -> Language:
 
     nlp, _ = build_nlp(load_config(model=model, rules=list(rules)))
     return nlp
+
+
+# --------------------------------------------------------------------------- rule checks
+from .checks import rule_checker  # noqa: E402  (registration only)
+
+
+@rule_checker("tokenize")
+def check_tokenize_rules(rules: Rules, config: dict, nlp: Language | None) -> list[RuleError]:
+    """gender_forms.yaml: schema, and every example is one token with the given base."""
+    rel = "tokenize/gender_forms.yaml"
+    path = rules.require(rel).path
+    data = rules.yaml(rel)
+    problems: list[RuleError] = []
+    if not isinstance(data, dict):
+        return [RuleError(path, 1, "expected a mapping with markers, suffixes, examples")]
+    for key in ("markers", "suffixes"):
+        if not isinstance(data.get(key), list) or not data[key]:
+            problems.append(RuleError(path, data.key_lines.get(key, data.line), f"`{key}` must be a non-empty list"))
+    if problems:
+        return problems
+    gender = GenderForms(rules)
+    examples = data.get("examples") or []
+    for i, ex in enumerate(examples):
+        line = examples.item_lines[i] if hasattr(examples, "item_lines") else None
+        if not isinstance(ex, dict) or "text" not in ex or "norm" not in ex:
+            problems.append(RuleError(path, line, "example needs `text` and `norm`"))
+            continue
+        got = gender.base(ex["text"])
+        if got != ex["norm"]:
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: expected base {ex['norm']!r}, got {got!r}"))
+        if nlp is not None:
+            doc = nlp.make_doc(f"Die {ex['text']} kamen.")
+            if doc[1].text != ex["text"]:
+                problems.append(RuleError(path, line, f"example {ex['text']!r} is not one token: {[t.text for t in doc]}"))
+    return problems
