@@ -1,31 +1,543 @@
 """Stage 3, entities: statistical NER + rule layers -> `doc.ents` with provenance.
 
-(Minimal version: model entities outside header/footer regions.  Rule layers,
-gazetteers and the conflict policy are being built under their own issue.)
+Rules are data under `rules/entities/` (any layer; `--rules DIR` adds or replaces files):
+
+- `**/*.jsonl` and `**/*.jsonl.gz`: spaCy EntityRuler patterns `{"label", "pattern", "id"}`.
+  A string pattern is a phrase (exact text; quotes/apostrophes and whitespace normalised);
+  its `id` is the canonical form (spaCy's `ent_id`: patterns with one id are one entity).
+  A list pattern is a spaCy Matcher pattern; its `id` names the rule (`source` column).
+  Any label works: a user's `PROJECT` patterns flow to mentions/entities unchanged.
+  Files under `gazetteer/` are the compiled place gazetteer (`make gazetteer`).
+- `lexicons/*.txt`: word lists exposed to token patterns as flags
+  (`{"_": {"lex_first_names": true}}`); `lex_roles` comes from `roles/roles.yaml`,
+  `lex_admin_types` from `admin_types.yaml`, `lex_never` from `stoplists/never.yaml`.
+- `stoplists/never.yaml`: never-entities, leading words to trim, adjective patterns.
+
+Conflict policy (model vs. rules), applied in this order:
+1. Candidates: the model's `doc.ents` (source `model`), phrase matches (curated files:
+   source `rule:<file>`; gazetteer: `gazetteer`), then token patterns (`rule:<id>`), which
+   see the places found so far through `ENT_TYPE`.  Nothing in header/footer regions.
+2. Trimming: leading function words (`Die`, `der`) are removed from model and token-pattern
+   spans; leading role words/titles from PER (`Landrat Tjark Bartels` -> `Tjark Bartels`,
+   role kept), admin words from LOC (`Landkreis Hameln-Pyrmont` -> `Hameln-Pyrmont`,
+   admin type kept), descriptors from ORG (`Initiative Act.Now` -> `Act.Now`).  Curated
+   phrase patterns are exact and never trimmed.
+3. Never list: a span whose text is in the never list (articles, months, weekdays,
+   adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
+   dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
+4. Overlaps: the longest span wins (the outermost entity: `Polizei Köln` is one ORG, not
+   LOC `Köln`).  Equal length: curated rules > model > gazetteer, except that a model MISC
+   loses to every rule (gazetteer LOC beats model MISC).  Then the earlier start, then the
+   label name - so the result never depends on the order of files or matches.
+5. Linking: a capitalised token equal to the surname of a PER found in the same document
+   (`Herter` after `Marc Herter`) becomes a PER mention too (source `link:surname`).
 """
 
 from __future__ import annotations
 
-from spacy.language import Language
-from spacy.tokens import Doc
+import gzip
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from .rules import load_rules
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from .checks import rule_checker
+from .rules import RuleError, Rules, compile_regex, line_of, load_rules
 from .tokenize import in_regions
+
+ENTITY_GLOB = "entities/**/*.jsonl"
+ENTITY_GZ_GLOB = "entities/**/*.jsonl.gz"
+LEXICON_GLOB = "entities/lexicons/*.txt"
+NEVER = "entities/stoplists/never.yaml"
+ADMIN = "entities/admin_types.yaml"
+ROLES = "roles/roles.yaml"
+EXAMPLES = "entities/examples.yaml"
+
+TIER_RULE, TIER_MODEL, TIER_GAZ, TIER_MODEL_MISC = 3, 2, 1, 0
+MAX_PHRASE_TOKENS = 8
+_APOS = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def phrase_key(text: str) -> str:
+    """The lookup form of a phrase: typographic quotes unified, whitespace collapsed."""
+    return " ".join(text.translate(_APOS).split())
+
+
+for _name in ("canonical_hint", "role", "admin_type"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+if not Doc.has_extension("ent_lexicons"):
+    Doc.set_extension("ent_lexicons", default=None)
+
+
+# --------------------------------------------------------------------------- compiled rules
+@dataclass
+class Roles:
+    forms: dict[str, str] = field(default_factory=dict)  # form -> role
+    suffixes: list[tuple[str, str]] = field(default_factory=list)  # (feminine/masc ending, masculine ending)
+    jurisdiction: dict[str, list[str]] = field(default_factory=dict)
+
+    def role_of(self, token: Token) -> str | None:
+        for text in (token.text, token.norm_):
+            if text in self.forms:
+                return self.forms[text]
+        t = token.norm_ if token.norm_ != token.text.lower() else token.text
+        if not t[:1].isupper() or len(t) < 6:
+            return None
+        for ending, masc in self.suffixes:
+            if t.endswith(ending) and len(t) > len(ending) + 2:
+                head = t[: -len(ending)]
+                # only genuine compounds: `Polizeisprecherin`, not `Versprecher`
+                if head[-1:].isalpha() and head[:1].isupper():
+                    return head + masc
+        return None
+
+
+def _load_roles(rules: Rules) -> Roles:
+    data = rules.yaml(ROLES) or {}
+    path = rules.require(ROLES).path
+    out = Roles()
+    try:
+        for role, forms in (data.get("roles") or {}).items():
+            out.forms[role] = role
+            for f in forms:
+                out.forms[str(f)] = role
+        for masc, fem in (data.get("suffixes") or {}).items():
+            out.suffixes.append((fem, masc))
+            out.suffixes.append((masc, masc))
+        out.suffixes.sort(key=lambda p: -len(p[0]))
+        out.jurisdiction = {k: list(v) for k, v in (data.get("jurisdiction") or {}).items()}
+    except (AttributeError, TypeError) as exc:
+        raise RuleError(path, line_of(data), f"malformed roles file: {exc}") from None
+    return out
+
+
+@dataclass
+class Never:
+    texts: set
+    patterns: list
+    derived_suffixes: tuple
+    leading_words: set
+    leading_adjectives_for: set
+
+    def is_never(self, text: str) -> bool:
+        return text in self.texts or any(p.match(text) for p in self.patterns)
+
+
+def _load_never(rules: Rules) -> Never:
+    data = rules.yaml(NEVER) or {}
+    path = rules.require(NEVER).path
+    pats = []
+    for i, p in enumerate(data.get("patterns") or []):
+        lines = getattr(data.get("patterns"), "item_lines", None)
+        pats.append(compile_regex(p, path, lines[i] if lines else line_of(data)))
+    return Never(
+        texts={str(t) for t in data.get("texts") or []},
+        patterns=pats,
+        derived_suffixes=tuple(data.get("derived_suffixes") or ()),
+        leading_words={str(w).lower() for w in data.get("leading_words") or []},
+        leading_adjectives_for=set(data.get("leading_adjectives_for") or ()),
+    )
+
+
+def _load_admin(rules: Rules) -> dict[str, str]:
+    data = rules.yaml(ADMIN) or {}
+    return {str(f): t for t, forms in (data.get("types") or {}).items() for f in forms}
+
+
+@dataclass
+class Phrase:
+    label: str
+    canonical: str | None
+    source: str
+    tier: int
+
+
+class EntityRules:
+    """Everything the entity and normalise stages read from `rules/entities` and `rules/roles`."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.never = _load_never(rules)
+        self.admin = _load_admin(rules)
+        self.roles = _load_roles(rules)
+        self.lexicons: dict[str, frozenset] = {}
+        for f in rules.files(LEXICON_GLOB):
+            self.lexicons[Path(f.rel).stem] = frozenset(s for _, s in rules.lines(f))
+        self.phrases: dict[str, Phrase] = {}
+        self.token_patterns: list[tuple[str, str, list, str]] = []  # (label, rule id, pattern, where)
+        self.loc_phrases: set[str] = set()
+        files = [(f, False) for f in rules.files(ENTITY_GLOB)] + [(f, True) for f in rules.files(ENTITY_GZ_GLOB)]
+        # curated files first so that their phrase entries win over the gazetteer's
+        files.sort(key=lambda p: (p[0].rel.startswith("entities/gazetteer/"), p[0].rel))
+        for f, gz in files:
+            gazetteer = f.rel.startswith("entities/gazetteer/")
+            src = "gazetteer" if gazetteer else "rule:" + Path(f.rel).name.split(".")[0]
+            for line, obj in (_read_gz_jsonl(f.path) if gz else rules.jsonl(f)):
+                label, pattern = obj.get("label"), obj.get("pattern")
+                if not isinstance(label, str) or not label:
+                    raise RuleError(f.path, line, "pattern needs a non-empty string `label`")
+                if isinstance(pattern, str):
+                    key = phrase_key(pattern)
+                    if key and key not in self.phrases:
+                        self.phrases[key] = Phrase(label, obj.get("id"), src, TIER_GAZ if gazetteer else TIER_RULE)
+                        if label == "LOC":
+                            self.loc_phrases.add(key)
+                elif isinstance(pattern, list) and pattern:
+                    rid = str(obj.get("id") or f"{Path(f.rel).name}:{line}")
+                    self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}"))
+                else:
+                    raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
+        self.lexicons["roles"] = frozenset(self.roles.forms)
+        self.lexicons["admin_types"] = frozenset(self.admin)
+        self.lexicons["never"] = frozenset(self.never.texts)
+        _register_lexicon_flags(sorted(self.lexicons) + ["roles_any", "never_any"])
+
+    def is_role(self, token: Token) -> str | None:
+        return self.roles.role_of(token)
+
+    def canonical_place(self, text: str) -> str | None:
+        """`Deutschlands` -> `Deutschland` when the gazetteer/curated list knows the base."""
+        key = phrase_key(text)
+        p = self.phrases.get(key)
+        if p is not None and p.label == "LOC":
+            return p.canonical or key
+        for ending in ("s", "es"):
+            if key.endswith(ending) and len(key) > len(ending) + 2:
+                p = self.phrases.get(key[: -len(ending)])
+                if p is not None and p.label == "LOC" and not key[: -len(ending)].endswith(("s", "ß", "x", "z")):
+                    return p.canonical or key[: -len(ending)]
+        return None
+
+
+def _read_gz_jsonl(path: Path) -> list[tuple[int, dict]]:
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            s = raw.strip()
+            if not s or s.startswith("#"):
+                continue
+            try:
+                out.append((lineno, json.loads(s)))
+            except json.JSONDecodeError as exc:
+                raise RuleError(path, lineno, f"invalid JSON: {exc.msg}") from None
+    return out
+
+
+def _lex_getter(name: str):
+    def get(token: Token) -> bool:
+        lex = token.doc._.ent_lexicons
+        if not lex:
+            return False
+        if name == "roles":
+            return lex.is_role(token) is not None
+        if name == "never":
+            return lex.never.is_never(token.text)
+        words = lex.lexicons.get(name)
+        return bool(words) and (token.text in words or token.norm_ in words)
+
+    return get
+
+
+def _register_lexicon_flags(names: list[str]) -> None:
+    for name in names:
+        attr = f"lex_{name}"
+        if not Token.has_extension(attr):
+            Token.set_extension(attr, getter=_lex_getter(name))
+
+
+_CACHE: dict[tuple, EntityRules] = {}
+
+
+def entity_rules(rules: Rules) -> EntityRules:
+    """Compiled entity rules, shared by the stages of one process (per rules layers)."""
+    key = (rules.layers, id(rules))
+    if key not in _CACHE:
+        _CACHE[key] = EntityRules(rules)
+    return _CACHE[key]
+
+
+# --------------------------------------------------------------------------- candidates
+@dataclass
+class Cand:
+    start: int  # token offsets
+    end: int
+    label: str
+    source: str
+    tier: int
+    canonical: str | None = None
+    exact: bool = False  # curated phrase: never trimmed
+    role: str | None = None
+    admin_type: str | None = None
+
+
+def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
+    out = []
+    n = len(doc)
+    for i in range(n):
+        if doc[i].is_space or doc[i].is_punct and doc[i].text not in ("(",):
+            continue
+        for j in range(min(n, i + MAX_PHRASE_TOKENS), i, -1):
+            if doc[j - 1].is_space:
+                continue
+            key = phrase_key(doc[i:j].text)
+            p = er.phrases.get(key)
+            if p is not None:
+                out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
+                break
+        else:
+            # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
+            t = doc[i].text
+            if t[:1].isupper() and t.endswith("s") and len(t) > 4:
+                base = er.canonical_place(t)
+                if base is not None:
+                    p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
+                    out.append(Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base))
+    return out
+
+
+def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
+    if c.exact:
+        return c
+    s, e = c.start, c.end
+    while s < e:
+        tok = doc[s]
+        low = tok.text.lower()
+        if low in er.never.leading_words or tok.is_punct or tok.is_space:
+            s += 1
+            continue
+        if c.label == "PER":
+            role = er.is_role(tok)
+            if role is not None:
+                c.role = role
+                s += 1
+                continue
+            if tok.text in er.lexicons.get("titles", ()):
+                s += 1
+                continue
+        if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1:
+            c.admin_type = er.admin[tok.text]
+            s += 1
+            continue
+        if c.label == "ORG" and tok.text in er.lexicons.get("org_descriptors", ()) and e - s > 1:
+            s += 1
+            continue
+        if c.label in er.never.leading_adjectives_for and e - s > 1 and er.never.is_never(tok.text):
+            s += 1
+            continue
+        break
+    while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
+                     or doc[e - 1].text in ("-", "–")):
+        e -= 1
+    if s >= e:
+        return None
+    if (s, e) != (c.start, c.end) and c.canonical is not None:
+        c.canonical = er.canonical_place(doc[s:e].text) if c.label == "LOC" else None
+    c.start, c.end = s, e
+    return c
+
+
+def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
+    span = doc[c.start : c.end]
+    text = span.text
+    if c.exact:
+        return False
+    if er.never.is_never(text):
+        return True
+    if len(span) == 1:
+        t = span[0].text
+        heads = er.lexicons.get("org_heads", frozenset()) | er.lexicons.get("org_place_heads", frozenset())
+        if c.label == "ORG" and t in heads and t not in er.lexicons.get("generic_institutions", ()):
+            return True
+        if er.is_role(span[0]) is not None or t in er.lexicons.get("titles", ()):
+            return True
+        for suf in er.never.derived_suffixes:
+            if t.endswith(suf) and t[:1].isupper() and len(t) > len(suf) + 2:
+                stem = t[: -len(suf)]
+                if phrase_key(stem) in er.loc_phrases or phrase_key(stem + "e") in er.loc_phrases or phrase_key(stem.rstrip("s")) in er.loc_phrases:
+                    if c.label != "PER" or c.source != "model":
+                        return True
+    return False
+
+
+def _resolve(cands: list[Cand]) -> list[Cand]:
+    order = sorted(cands, key=lambda c: (-(c.end - c.start), -c.tier, c.start, c.label, c.source))
+    taken: set[int] = set()
+    kept = []
+    for c in order:
+        if any(i in taken for i in range(c.start, c.end)):
+            continue
+        kept.append(c)
+        taken.update(range(c.start, c.end))
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _to_spans(doc: Doc, cands: list[Cand]) -> list[Span]:
+    spans = []
+    for c in cands:
+        span = Span(doc, c.start, c.end, label=c.label, span_id=c.canonical or "")
+        spans.append(span)
+    return spans
+
+
+def _set_ents(doc: Doc, cands: list[Cand]) -> None:
+    doc.ents = _to_spans(doc, cands)
+    by_pos = {(c.start, c.end): c for c in cands}
+    for ent in doc.ents:
+        c = by_pos.get((ent.start, ent.end))
+        if c is None:
+            continue
+        ent._.source = c.source
+        ent._.canonical_hint = c.canonical
+        ent._.role = c.role
+        ent._.admin_type = c.admin_type
+
+
+def _cand_ok(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
+    if in_regions(doc, doc[c.start].idx, doc[c.end - 1].idx + len(doc[c.end - 1].text)):
+        return None
+    c = _trim(doc, c, er)
+    if c is None or _is_never(doc, c, er):
+        return None
+    return c
+
+
+def _link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
+    surnames = {}
+    for c in cands:
+        if c.label == "PER" and c.end - c.start >= 2:
+            surnames.setdefault(doc[c.end - 1].text, c)
+    if not surnames:
+        return cands
+    taken = {i for c in cands for i in range(c.start, c.end)}
+    extra = []
+    for tok in doc:
+        if tok.i in taken:
+            continue
+        t = tok.text
+        base = t if t in surnames else (t[:-1] if t.endswith("s") and t[:-1] in surnames else None)
+        if base is None or er.never.is_never(t) or in_regions(doc, tok.idx, tok.idx + len(t)):
+            continue
+        extra.append(Cand(tok.i, tok.i + 1, "PER", "link:surname", TIER_RULE))
+    # a gazetteer LOC equal to a surname of this document's persons is that person
+    out = []
+    for c in cands:
+        if c.tier == TIER_GAZ and c.end - c.start == 1 and doc[c.start].text in surnames:
+            c = Cand(c.start, c.end, "PER", "link:surname", TIER_RULE)
+        out.append(c)
+    return sorted(out + extra, key=lambda c: c.start)
+
+
+# --------------------------------------------------------------------------- the component
+class EntityRecognizer:
+    def __init__(self, nlp: Language, er: EntityRules):
+        self.er = er
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.rule_ids: dict[int, tuple[str, str]] = {}
+        for i, (label, rid, pattern, where) in enumerate(er.token_patterns):
+            key = f"{label}\x1f{rid}\x1f{i}"
+            try:
+                self.matcher.add(key, [pattern], greedy="LONGEST")
+            except (ValueError, KeyError, TypeError) as exc:
+                path, _, line = where.rpartition(":")
+                raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
+            self.rule_ids[nlp.vocab.strings[key]] = (label, rid)
+
+    def __call__(self, doc: Doc) -> Doc:
+        er = self.er
+        doc._.ent_lexicons = er
+        cands: list[Cand] = []
+        for ent in doc.ents:
+            tier = TIER_MODEL_MISC if ent.label_ == "MISC" else TIER_MODEL
+            c = _cand_ok(doc, Cand(ent.start, ent.end, ent.label_, ent._.source or "model", tier), er)
+            if c:
+                cands.append(c)
+        for c in _phrase_matches(doc, er):
+            c = _cand_ok(doc, c, er)
+            if c:
+                cands.append(c)
+        stage1 = _resolve(cands)
+        _set_ents_plain(doc, stage1)
+        for key, s, e in self.matcher(doc):
+            label, rid = self.rule_ids[key]
+            c = _cand_ok(doc, Cand(s, e, label, f"rule:{rid}", TIER_RULE), er)
+            if c:
+                cands.append(c)
+        final = _resolve(cands)
+        final = _link_surnames(doc, final, er)
+        _set_ents(doc, final)
+        doc._.ent_lexicons = None
+        return doc
+
+
+def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
+    doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
 
 
 @Language.factory("de_entities", default_config={"rules_dirs": []})
 def make_entities(nlp: Language, name: str, rules_dirs: list[str]):
-    load_rules(rules_dirs)
+    er = entity_rules(load_rules(rules_dirs))
+    return EntityRecognizer(nlp, er)
 
-    def entities(doc: Doc) -> Doc:
-        kept = []
-        for ent in doc.ents:
-            if in_regions(doc, ent.start_char, ent.end_char):
-                continue
-            if ent._.source is None:
-                ent._.source = "model"
-            kept.append(ent)
-        doc.ents = kept
-        return doc
 
-    return entities
+# --------------------------------------------------------------------------- checks
+def _ents_of(nlp: Language, text: str) -> list[tuple[str, str]]:
+    doc = nlp(text)
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+@rule_checker("entities")
+def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
+    problems: list[RuleError] = []
+    try:
+        er = entity_rules(rules)
+    except RuleError as exc:
+        return [exc]
+    from spacy.lang.de import German
+
+    try:
+        EntityRecognizer(German(), er)
+    except RuleError as exc:
+        problems.append(exc)
+    if nlp is None or "de_entities" not in nlp.pipe_names:
+        return problems
+    for rel in (EXAMPLES, NEVER, ADMIN):
+        f = rules.file(rel)
+        if f is None:
+            continue
+        for ex in (rules.yaml(f) or {}).get("examples") or []:
+            problems.extend(run_example(nlp, ex, f.path))
+    return problems
+
+
+def run_example(nlp: Language, ex: dict, path) -> list[RuleError]:
+    """Check one `examples:` entry: `ents` must be found, `never` / `not` must not be."""
+    line = line_of(ex)
+    doc = nlp(ex["text"])
+    found = {(e.text, e.label_) for e in doc.ents}
+    texts = {e.text for e in doc.ents}
+    problems = []
+    for item in ex.get("ents") or []:
+        text, label = item[0], item[1]
+        if (text, label) not in found:
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: expected {label} {text!r}, got {sorted(found)}"))
+    for text in list(ex.get("never") or []) + list(ex.get("not") or []):
+        if text in texts:
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: {text!r} must not be an entity"))
+    if "mention" in ex:
+        rows = (doc._.rows or {}).get("mentions", [])
+        hit = [r for r in rows if r["text"] == ex["mention"]]
+        if not hit:
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: no mention {ex['mention']!r}"))
+        elif "admin_type" in ex and hit[0].get("admin_type") != ex["admin_type"]:
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: admin_type {hit[0].get('admin_type')!r} != {ex['admin_type']!r}"))
+    if "canonical" in ex:
+        rows = (doc._.rows or {}).get("mentions", [])
+        want = ex["canonical"]
+        if not any(r["canonical"] == want for r in rows):
+            problems.append(RuleError(path, line, f"example {ex['text']!r}: no mention with canonical {want!r}"))
+    return problems

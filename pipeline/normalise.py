@@ -1,34 +1,186 @@
-"""Stage 6, normalise: entity spans -> `mentions` rows with canonical form and entity_id.
+"""Stage 6, normalise: entity spans -> `mentions` and `roles` rows.
+
+canonical: the base form an analyst groups by, changed only where the rules support it:
+- phrase patterns carry their canonical form (`id`): `Nahen Osten` -> `Naher Osten`;
+- places: genitive `-s`/`-es` removed when the gazetteer knows the base (`Deutschlands`
+  -> `Deutschland`); the admin word is not part of the mention (`des Landkreises
+  Hameln-Pyrmont` -> `Hameln-Pyrmont`, admin_type `Landkreis`);
+- organisations: leading articles are gone already (`der Bertelsmann-Stiftung`); a
+  genitive head is normalised (`des Max-Planck-Instituts` -> `Max-Planck-Institut`);
+  an institution without a place (`Stadtverwaltung`) takes the document's place from its
+  header metadata (`Ort | Hamm |` -> `Stadtverwaltung Hamm`);
+- persons: a surname alone (`Herter`, `Herters`) links to the document's full name
+  (`Marc Herter`) when exactly one full name ends with it;
+- a shorter ORG/LOC whose words are the start or end of exactly one longer same-label
+  name in the document links to it (`Feuerwehr Hamm` -> `Freiwillige Feuerwehr Hamm`);
+- always: typographic quotes/apostrophes unified (`Mayors‘` -> `Mayors'`), whitespace
+  collapsed.
 
 `entity_id` is a hash of (label, canonical), so the same entity gets the same id in every
 run and every process; the corpus-wide `entities` table is aggregated at write time.
-(Minimal version: canonical = surface text.  Canonicalisation, linking and roles are
-being built under their own issue.)
+
+Roles: a PER mention gets the role written before it (`Landrat Tjark Bartels`, also
+`Landrat Dr. …`) or as an apposition after it (`Paul Weber, Vorsitzender des Vereins`);
+the role vocabulary is `rules/roles/roles.yaml`.  The role's organisation or place is the
+LOC/ORG of the same sentence whose admin type or head fits the role's `jurisdiction`
+(`Landrat … im Landkreis Hameln-Pyrmont`), else one attached by `von/des/der/im/in/aus`
+right after the person or role, else a genitive place right before the role (`Hamms
+Oberbürgermeister`).  Rows: `roles` table, and the `role` column of `mentions`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from .entities import EntityRules, entity_rules, phrase_key
 from .rules import load_rules
-from .tokenize import add_rows
+from .tokenize import add_rows, in_regions
+
+PLACE_KEYS = ("Ort", "Stadt", "Gemeinde", "Ortschaft", "Location")
+ATTACH_WORDS = {"von", "vom", "des", "der", "im", "in", "aus", "beim", "bei", "für"}
 
 
 def entity_id(label: str, canonical: str) -> str:
     return "E" + hashlib.sha1(f"{label}\t{canonical}".encode()).hexdigest()[:12]
 
 
+def _doc_place(doc: Doc) -> str | None:
+    for row in doc._.metadata or []:
+        if row.get("key") in PLACE_KEYS and row.get("value"):
+            return " ".join(str(row["value"]).split())
+    return None
+
+
+def base_canonical(ent: Span, er: EntityRules, doc_place: str | None) -> str:
+    text = phrase_key(ent.text)
+    hint = ent._.canonical_hint or (ent.id_ or None)
+    if hint:
+        return phrase_key(hint)
+    label = ent.label_
+    if label in ("LOC", "GPE"):
+        return er.canonical_place(text) or text
+    if label == "ORG":
+        last = ent[-1].text
+        heads = er.lexicons.get("org_heads", frozenset()) | er.lexicons.get("org_place_heads", frozenset()) | er.lexicons.get("generic_institutions", frozenset())
+        for ending in ("es", "s"):
+            if last.endswith(ending):
+                stem = last[: -len(ending)]
+                if stem in heads or any(stem.endswith("-" + h) for h in heads) or (len(ent) == 1 and stem in heads):
+                    text = text[: -len(ending)]
+                    break
+        if len(ent) == 1 and doc_place and text in er.lexicons.get("generic_institutions", frozenset()):
+            return f"{text} {doc_place}"
+        return text
+    return text
+
+
+def _link(mentions: list[dict], ents: list[Span]) -> None:
+    """Surname-only persons and shortened names -> the full mention's canonical."""
+    full_per: dict[str, set] = {}
+    for m, ent in zip(mentions, ents):
+        if m["label"] == "PER" and len(m["canonical"].split()) >= 2:
+            full_per.setdefault(m["canonical"].split()[-1], set()).add(m["canonical"])
+    for m in mentions:
+        if m["label"] == "PER" and len(m["canonical"].split()) == 1:
+            t = m["canonical"]
+            for cand in (t, t[:-1] if t.endswith("s") else None):
+                if cand and len(full_per.get(cand, ())) == 1:
+                    m["canonical"] = next(iter(full_per[cand]))
+                    break
+        elif m["label"] == "PER" and m["canonical"].endswith("s"):
+            # genitive of a full name: `Marc Herters` -> `Marc Herter`
+            stem = m["canonical"][:-1]
+            if any(stem in v for v in full_per.values()):
+                m["canonical"] = stem
+    by_label: dict[str, set] = {}
+    for m in mentions:
+        by_label.setdefault(m["label"], set()).add(m["canonical"])
+    for m in mentions:
+        if m["label"] not in ("ORG", "LOC"):
+            continue
+        words = m["canonical"].split()
+        longer = {
+            c for c in by_label[m["label"]]
+            if len(c.split()) > len(words) and (c.split()[-len(words):] == words or c.split()[: len(words)] == words)
+        }
+        if len(longer) == 1 and len(words) >= 2:
+            m["canonical"] = next(iter(longer))
+
+
+def _role_before(doc: Doc, ent: Span, er: EntityRules) -> tuple[str | None, int | None]:
+    i = ent.start - 1
+    titles = er.lexicons.get("titles", frozenset())
+    while i >= 0 and i >= ent.start - 4:
+        tok = doc[i]
+        if tok.text in titles:
+            i -= 1
+            continue
+        role = er.is_role(tok)
+        return (role, i) if role else (None, None)
+    return None, None
+
+
+def _role_after(doc: Doc, ent: Span, er: EntityRules) -> tuple[str | None, int | None]:
+    i = ent.end
+    if i < len(doc) and doc[i].text == ",":
+        i += 1
+        if i < len(doc) and doc[i].lower_ in ("der", "die", "den", "dem"):
+            i += 1
+        if i < len(doc):
+            role = er.is_role(doc[i])
+            if role:
+                return role, i
+    return None, None
+
+
+def _org_or_place(doc: Doc, ent: Span, role: str, role_i: int, ents: list[Span], er: EntityRules) -> Span | None:
+    sent_start, sent_end = ent.sent.start, ent.sent.end
+    wanted = set(er.roles.jurisdiction.get(role, ()))
+    cands = [e for e in ents if e.label_ in ("LOC", "ORG", "GPE") and sent_start <= e.start and e.end <= sent_end]
+    if wanted:
+        fits = []
+        for e in cands:
+            admin = e._.admin_type or _admin_before(doc, e, er)
+            head = e[-1].text
+            if admin in wanted or head in wanted or e[0].text in wanted:
+                fits.append(e)
+        if fits:
+            return min(fits, key=lambda e: abs(e.start - ent.start))
+    anchor = max(ent.end, role_i + 1)
+    for e in cands:
+        if anchor <= e.start <= anchor + 3 and all(
+            doc[k].lower_ in ATTACH_WORDS or doc[k].text in er.admin for k in range(anchor, e.start)
+        ) and e.start > anchor:
+            return e
+    if role_i is not None and role_i > 0:
+        prev = doc[role_i - 1]
+        for e in cands:
+            if e.end == role_i and prev.text.endswith("s"):
+                return e
+    return None
+
+
+def _admin_before(doc: Doc, ent: Span, er: EntityRules) -> str | None:
+    if ent.start > 0 and doc[ent.start - 1].text in er.admin:
+        return er.admin[doc[ent.start - 1].text]
+    return None
+
+
 @Language.factory("de_normalise", default_config={"rules_dirs": []})
 def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
-    load_rules(rules_dirs)
+    er = entity_rules(load_rules(rules_dirs))
 
     def normalise(doc: Doc) -> Doc:
+        doc_place = _doc_place(doc)
+        sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        ents = [e for e in doc.ents if not in_regions(doc, e.start_char, e.end_char)]
         rows = []
-        for i, ent in enumerate(doc.ents):
-            canonical = " ".join(ent.text.split())
+        for i, ent in enumerate(ents):
+            admin = ent._.admin_type or (_admin_before(doc, ent, er) if ent.label_ in ("LOC", "GPE") else None)
             rows.append(
                 {
                     "mention_id": f"{doc._.doc_id}#m{i}",
@@ -36,12 +188,56 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
                     "end_char": ent.end_char,
                     "text": ent.text,
                     "label": ent.label_,
-                    "canonical": canonical,
-                    "entity_id": entity_id(ent.label_, canonical),
+                    "canonical": base_canonical(ent, er, doc_place),
                     "source": ent._.source or "model",
+                    "role": None,
+                    "admin_type": admin,
+                    "sentence": bisect_right(sent_starts, ent.start) - 1,
                 }
             )
+        _link(rows, ents)
+        role_rows = []
+        for row, ent in zip(rows, ents):
+            row["entity_id"] = entity_id(row["label"], row["canonical"])
+        by_span = {(e.start, e.end): r for e, r in zip(ents, rows)}
+        for row, ent in zip(rows, ents):
+            if row["label"] != "PER":
+                continue
+            role, role_i = _role_before(doc, ent, er)
+            if role is None and ent._.role:
+                role, role_i = ent._.role, ent.start
+            if role is None:
+                role, role_i = _role_after(doc, ent, er)
+            if role is None:
+                continue
+            row["role"] = role
+            where = _org_or_place(doc, ent, role, role_i, ents, er)
+            wrow = by_span.get((where.start, where.end)) if where is not None else None
+            lo = min(ent.start_char, doc[role_i].idx)
+            hi = max(ent.end_char, doc[role_i].idx + len(doc[role_i].text))
+            role_rows.append(
+                {
+                    "mention_id": row["mention_id"],
+                    "entity_id": row["entity_id"],
+                    "person": row["canonical"],
+                    "role": role,
+                    "start_char": lo,
+                    "end_char": hi,
+                    "text": doc.text[lo:hi],
+                    "org_or_place": wrow["canonical"] if wrow else None,
+                    "org_entity_id": wrow["entity_id"] if wrow else None,
+                }
+            )
+        # a person's place/organisation stated once holds for the document
+        known = {}
+        for r in role_rows:
+            if r["org_or_place"]:
+                known.setdefault((r["entity_id"], r["role"]), (r["org_or_place"], r["org_entity_id"]))
+        for r in role_rows:
+            if not r["org_or_place"] and (r["entity_id"], r["role"]) in known:
+                r["org_or_place"], r["org_entity_id"] = known[(r["entity_id"], r["role"])]
         add_rows(doc, "mentions", rows)
+        add_rows(doc, "roles", role_rows)
         return doc
 
     return normalise
