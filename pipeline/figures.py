@@ -1,21 +1,983 @@
 """Stage 5, figures: German numbers with qualifier, unit and kind -> `figures` rows.
 
-(Placeholder: the full stage is being built under its own issue.)
+What it finds: digit numbers in German formats (`2.113`, `12.500,00`, `40 000`, `670'000`,
+`-0,20`), number words (`einundzwanzig`, `zwei Millionen`, `Dutzend`), ranges (`20 bis 30`,
+`20–30`, `zwischen 19 und 45`), fractions (`ein Drittel`, `die Hälfte`, `jeder zweite`),
+multipliers (`dreimal`, `zweifach`), ordinals that count (`dritte Einrichtung`,
+`61. Lebensjahr`), each with its qualifier (`über` -> `>`), unit and kind:
+count (the counted noun's lemma), percent (`of` = what it is a share of), money (ISO
+code), measure (units, ages), multiplier, ordinal.  All vocabularies and negative lists are
+rule files under `pipeline/rules/figures/` (see its README); this module is mechanism.
+
+Ownership rule (dates vs figures) -- one owner per number:
+- The dates stage runs first and owns every number inside a temporal expression: dates,
+  years, times, day ordinals (`8. November`), durations (`vor 50 Jahren`, `drei Monate`),
+  `seit 2011`.  This stage skips every token whose characters overlap a row already in
+  `doc._.rows["dates"]`.
+- Independently of what the dates stage found, this stage never emits: bare years
+  (an ungrouped integer 1900-2099 without qualifier and without a unit/counted noun, or after
+  a year context word such as `seit`, `im Jahr`, `bis`), clock times and dates in digit form,
+  numbers counting time units (`Jahre`, `Monate`, `Uhr`: durations are the dates stage's),
+  ordinals before month names.
+- Ages are figures, not dates: `20 Jahre alt`, `im Alter von 95 Jahren`, `28-jährige` are
+  kind `measure`, unit `Jahr`.
+
+Metadata footers: a `doc._.metadata` value that is a number gives a figure whose unit is
+the lemma of the key's head noun (`Analysierte Kommentare in sozialen Medien: 147` ->
+147 `Kommentar`, unit_source `metadata`, metadata_key = the key).  Header and footer
+regions are otherwise not searched.
+
+POS tags and the dependency parse are used when the model has them (`token.pos_`,
+`token.dep_`); without them nouns are found by German capitalisation and lemma.
 """
 
 from __future__ import annotations
 
-from spacy.language import Language
-from spacy.tokens import Doc
+import re
+from dataclasses import dataclass, field
 
-from .rules import load_rules
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from .checks import rule_checker
+from .numbers import (
+    NumberWords,
+    parse_digits,
+    parse_number_word,
+    parse_ordinal_word,
+)
+from .rules import RuleError, Rules, compile_regex, line_of, load_rules
+from .tokenize import add_rows, in_regions
+
+RULE_FILES = ("numbers.yaml", "qualifiers.yaml", "units.yaml", "negatives.yaml", "nouns.yaml")
+KINDS = ("count", "percent", "money", "measure", "multiplier", "ordinal")
+QUALIFIERS = ("=", ">", ">=", "<", "<=", "~")
+
+_NUM_TOKEN = r"[-−–+]?\d{1,3}(?:(?:[.'’]\d{3})+)?(?:,\d+)?|[-−–+]?\d+(?:,\d+)?"
+_GLUED = re.compile(rf"^(?P<num>{_NUM_TOKEN})(?P<sep>-?)(?P<rest>[^\d\W][\w/^²³.\-]*|[%€$£¥‰°][\w]*)$")
+_RANGE_TOKEN = re.compile(rf"^(?P<a>{_NUM_TOKEN})[–—-](?P<b>{_NUM_TOKEN})$")
+_THREE = re.compile(r"^\d{3}(?:,\d+)?$")
+_SMALL_INT = re.compile(r"^[-−–+]?\d{1,3}$")
+_PLAIN_INT = re.compile(r"^\d+$")
+
+
+# --------------------------------------------------------------------------- rules
+def _phrases(raw, path, line) -> dict[tuple[str, ...], object]:
+    out = {}
+    if not isinstance(raw, dict):
+        raise RuleError(path, line, "expected a mapping of phrase -> value")
+    for k, v in raw.items():
+        key = tuple(str(k).lower().split())
+        if not key:
+            raise RuleError(path, line, "empty phrase")
+        out[key] = v
+    return out
+
+
+@dataclass
+class FigureRules:
+    words: NumberWords
+    fractions: dict[str, float]
+    specials: dict[str, float]
+    distributive: set[str]
+    article_forms: set[str]
+    qualifiers: dict[tuple[str, ...], str]
+    vague_before_scale: dict[str, dict]
+    vague_plurals: dict[str, dict]
+    percent: dict[tuple[str, ...], str]
+    percent_of: set[str]
+    currencies: dict[tuple[str, ...], tuple[str, float]]
+    measures: dict[tuple[str, ...], str]
+    age_units: dict[str, str]
+    age_after: set[str]
+    age_before: list[tuple[str, ...]]
+    age_suffixes: dict[str, str]
+    mult_suffixes: dict[str, str]
+    mult_words: dict[str, float]
+    date_units: set[str]
+    preceding_words: set[str]
+    title_nouns: set[str]
+    ordinal_negatives: set[str]
+    idioms: list[tuple[str, ...]]
+    token_patterns: list
+    year_min: int
+    year_max: int
+    year_context: set[str]
+    date_nouns: set[str]
+    adjective_endings: tuple[str, ...]
+    max_adjectives: int
+    not_adjectives: set[str]
+    nominalised_ending: str
+    lemma_overrides: dict[str, str]
+    mult_word_unit: str = "fach"
+    max_phrase: int = 4
+    glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+
+
+def compile_rules(rules: Rules) -> FigureRules:
+    """Read and validate the figure rule files (RuleError with file:line on problems)."""
+    data = {}
+    for name in RULE_FILES:
+        rel = f"figures/{name}"
+        d = rules.yaml(rel)
+        if not isinstance(d, dict):
+            raise RuleError(rules.require(rel).path, None, "expected a YAML mapping")
+        data[name] = (d, rules.require(rel).path)
+
+    def get(name, key, default=None, required=True):
+        d, path = data[name]
+        if key not in d:
+            if required:
+                raise RuleError(path, line_of(d, 1), f"missing key {key!r}")
+            return default
+        return d[key]
+
+    def lowerset(name, key, required=True):
+        v = get(name, key, [], required)
+        if not isinstance(v, list):
+            raise RuleError(data[name][1], line_of(v, line_of(data[name][0])), f"{key}: expected a list")
+        return {str(x).lower() for x in v}
+
+    n, npath = data["numbers.yaml"]
+    try:
+        words = NumberWords(
+            atoms={str(k).lower(): int(v) for k, v in get("numbers.yaml", "atoms").items()},
+            unit_prefixes={str(k).lower(): int(v) for k, v in get("numbers.yaml", "unit_prefixes").items()},
+            hundred=tuple(get("numbers.yaml", "hundred")),
+            thousand=tuple(get("numbers.yaml", "thousand")),
+            conjunction=str(get("numbers.yaml", "conjunction")),
+            scales={str(k).lower(): float(v) for k, v in get("numbers.yaml", "scales").items()},
+            ordinal_stems={str(k).lower(): int(v) for k, v in get("numbers.yaml", "ordinal_stems").items()},
+            ordinal_endings=tuple(get("numbers.yaml", "ordinal_endings")),
+            fractions={str(k).lower(): float(v) for k, v in get("numbers.yaml", "fractions").items()},
+            specials={str(k).lower(): float(v) for k, v in get("numbers.yaml", "specials").items()},
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise RuleError(npath, line_of(n), f"malformed number vocabulary: {exc}") from None
+
+    qd, qpath = data["qualifiers.yaml"]
+    quals: dict[tuple[str, ...], str] = {}
+    for sym, phrases in (get("qualifiers.yaml", "qualifiers") or {}).items():
+        if sym not in QUALIFIERS:
+            raise RuleError(qpath, qd["qualifiers"].key_lines.get(sym), f"unknown qualifier symbol {sym!r}")
+        for p in phrases:
+            quals[tuple(str(p).lower().split())] = sym
+
+    ud, upath = data["units.yaml"]
+    currencies = {}
+    for k, v in _phrases(get("units.yaml", "currencies"), upath, line_of(ud)).items():
+        if isinstance(v, dict):
+            if "code" not in v:
+                raise RuleError(upath, line_of(v), f"currency {' '.join(k)!r}: missing code")
+            currencies[k] = (str(v["code"]), float(v.get("factor", 1)))
+        else:
+            currencies[k] = (str(v), 1.0)
+    ages = get("units.yaml", "ages")
+    mult = get("units.yaml", "multipliers")
+    neg = data["negatives.yaml"][0]
+    years = get("negatives.yaml", "years")
+    patterns = []
+    for i, p in enumerate(get("negatives.yaml", "token_patterns")):
+        lines = getattr(neg["token_patterns"], "item_lines", [])
+        patterns.append(compile_regex(p, data["negatives.yaml"][1], lines[i] if i < len(lines) else None))
+    fr = FigureRules(
+        words=words,
+        fractions=words.fractions,
+        specials=words.specials,
+        distributive=lowerset("numbers.yaml", "distributive"),
+        article_forms=lowerset("numbers.yaml", "article_forms"),
+        qualifiers=quals,
+        vague_before_scale={str(k).lower(): v for k, v in (get("qualifiers.yaml", "vague_before_scale", {}, False) or {}).items()},
+        vague_plurals={str(k).lower(): v for k, v in (get("qualifiers.yaml", "vague_plurals", {}, False) or {}).items()},
+        percent={k: str(v) for k, v in _phrases(get("units.yaml", "percent"), upath, line_of(ud)).items()},
+        percent_of=lowerset("units.yaml", "percent_of"),
+        currencies=currencies,
+        measures={k: str(v) for k, v in _phrases(get("units.yaml", "measures"), upath, line_of(ud)).items()},
+        age_units={str(k).lower(): str(v) for k, v in ages["units"].items()},
+        age_after={str(x).lower() for x in ages["after"]},
+        age_before=[tuple(str(x).lower().split()) for x in ages["before"]],
+        age_suffixes={str(k).lower(): str(v) for k, v in ages["adjective_suffixes"].items()},
+        mult_suffixes={str(k).lower(): str(v) for k, v in mult["suffixes"].items()},
+        mult_words={str(k).lower(): float(v) for k, v in mult["words"].items()},
+        mult_word_unit=str(mult.get("word_unit", "fach")),
+        date_units=lowerset("units.yaml", "date_units"),
+        preceding_words=lowerset("negatives.yaml", "preceding_words"),
+        title_nouns=lowerset("negatives.yaml", "title_nouns"),
+        ordinal_negatives=lowerset("negatives.yaml", "ordinal_words"),
+        idioms=[tuple(str(x).lower().split()) for x in get("negatives.yaml", "idioms")],
+        token_patterns=patterns,
+        year_min=int(years["min"]),
+        year_max=int(years["max"]),
+        year_context={str(x).lower() for x in years["context_before"]},
+        date_nouns=lowerset("negatives.yaml", "date_nouns"),
+        adjective_endings=tuple(get("nouns.yaml", "adjective_endings")),
+        max_adjectives=int(get("nouns.yaml", "max_adjectives", 3, False)),
+        not_adjectives=lowerset("nouns.yaml", "not_adjectives"),
+        nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
+        lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
+    )
+    # units that may be glued to a digit (`75ml`, `500Km`, `99$`)
+    for table, kind in ((fr.percent, "percent"), (fr.currencies, "money"), (fr.measures, "measure")):
+        for k, v in table.items():
+            if len(k) == 1:
+                if kind == "money":
+                    fr.glued_units[k[0]] = (kind, v[0], v[1])
+                else:
+                    fr.glued_units[k[0]] = (kind, v, 1.0)
+    return fr
+
+
+_COMPILED: dict[int, FigureRules] = {}
+
+
+def figure_rules(rules: Rules) -> FigureRules:
+    key = id(rules)
+    if key not in _COMPILED:
+        _COMPILED[key] = compile_rules(rules)
+    return _COMPILED[key]
+
+
+# --------------------------------------------------------------------------- helpers
+def _forms(tok: Token) -> set[str]:
+    # token text and lemma; not the lexeme norm (spaCy normalises `€` to `$`)
+    return {tok.text.lower(), tok.lemma_.lower()}
+
+
+def _is_cap(tok: Token) -> bool:
+    return tok.text[:1].isupper()
+
+
+@dataclass
+class Num:
+    start: int  # token index
+    end: int  # token index, exclusive
+    value: float
+    value_max: float | None = None
+    hint: str | None = None  # ordinal | multiplier | fraction | age | unit | vague
+    unit: str | None = None  # a unit glued to the number token
+    kind: str | None = None
+    qualifier: str | None = None
+    start_char: int | None = None
+    end_char: int | None = None
+    is_word: bool = False
+    raw_int: bool = False  # an ungrouped integer (year candidate)
+    article: bool = False  # an `ein`/`eine` count
+
+
+class Finder:
+    """Finds the figures of one Doc (per-document state lives here)."""
+
+    def __init__(self, doc: Doc, fr: FigureRules):
+        self.doc = doc
+        self.fr = fr
+        self.n = len(doc)
+        self.blocked = [False] * self.n
+        self.has_pos = any(t.pos_ for t in doc)
+        self.has_dep = any(t.dep_ for t in doc)
+        self._block()
+
+    # -- blocking ------------------------------------------------------------
+    def _block(self) -> None:
+        doc = self.doc
+        spans = [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", []) if "start_char" in r]
+        for t in doc:
+            s, e = t.idx, t.idx + len(t.text)
+            if any(a < e and s < b for a, b in spans) or in_regions(doc, s, e):
+                self.blocked[t.i] = True
+        lows = [t.text.lower() for t in doc]
+        for idiom in self.fr.idioms:
+            k = len(idiom)
+            for i in range(self.n - k + 1):
+                if tuple(lows[i : i + k]) == idiom:
+                    for j in range(i, i + k):
+                        self.blocked[j] = True
+
+    # -- phrase matching -----------------------------------------------------
+    def _next(self, i: int) -> int:
+        """Index of the next non-space token at or after i."""
+        while i < self.n and self.doc[i].is_space:
+            i += 1
+        return i
+
+    def match_forward(self, i: int, table: dict) -> tuple[object, int] | None:
+        best = None
+        for length in range(1, self.fr.max_phrase + 1):
+            if i + length > self.n:
+                break
+            toks = self.doc[i : i + length]
+            for key, val in table.items():
+                if len(key) != length:
+                    continue
+                if all(k in _forms(t) for k, t in zip(key, toks)):
+                    best = (val, i + length)
+        return best
+
+    def match_backward(self, end: int, table: dict) -> tuple[object, int] | None:
+        """A phrase ending right before token `end`; returns (value, start index)."""
+        best = None
+        for length in range(1, self.fr.max_phrase + 1):
+            s = end - length
+            if s < 0:
+                break
+            toks = self.doc[s:end]
+            for key, val in table.items():
+                if len(key) == length and all(k == t.text.lower() for k, t in zip(key, toks)):
+                    best = (val, s)
+        return best
+
+    # -- nouns -------------------------------------------------------------------
+    def is_adjective(self, t: Token) -> bool:
+        if self.has_pos and t.pos_:
+            return t.pos_ in ("ADJ",) or (t.pos_ == "VERB" and t.tag_ == "VVPP" and False)
+        low = t.text.lower()
+        return (
+            t.is_alpha
+            and not _is_cap(t)
+            and low.endswith(self.fr.adjective_endings)
+            and low not in self.fr.not_adjectives
+            and len(low) > 3
+        )
+
+    def is_noun(self, t: Token) -> bool:
+        if t.is_punct or t.is_space or t.like_num or not _is_cap(t):
+            return False
+        if any(c.isdigit() for c in t.text):
+            return False
+        if self.has_pos and t.pos_:
+            return t.pos_ in ("NOUN", "PROPN")
+        if t.is_stop or t.text.lower() in self.fr.not_adjectives or t.text.lower() in self.fr.article_forms:
+            return False
+        return t.text[:1].isalpha()
+
+    def noun_after(self, i: int) -> tuple[int, int] | None:
+        """(first, noun index) of the counted noun starting at token i, skipping adjectives."""
+        j = self._next(i)
+        skipped = 0
+        while j < self.n and skipped <= self.fr.max_adjectives:
+            t = self.doc[j]
+            if self.blocked[j] and not t.is_space:
+                return None
+            if self.is_noun(t):
+                if t.is_sent_start and j != i and skipped == 0:
+                    return None
+                return (i, j)
+            if self.is_adjective(t):
+                skipped += 1
+                j = self._next(j + 1)
+                continue
+            return None
+        return None
+
+    def unit_lemma(self, t: Token) -> str:
+        fr = self.fr
+        low = t.text.lower()
+        if low in fr.lemma_overrides:
+            return fr.lemma_overrides[low]
+        if t.norm_ and t.norm_ != t.text and t.norm_[:1].isupper():
+            return t.norm_
+        lemma = t.lemma_ or t.text
+        if lemma[:1].islower() and t.text[:1].isupper():
+            return lemma[:1].upper() + lemma[1:] + fr.nominalised_ending
+        if lemma == t.text and len(t.text) >= 8:
+            from .lemmatizer import lemma_of
+
+            for k in range(1, len(t.text) - 4):
+                tail = t.text[k:].capitalize()
+                lt = lemma_of(tail)
+                if lt != tail and lt[:1].isupper():
+                    return t.text[:k] + lt.lower()
+        return lemma
+
+    # -- numbers -----------------------------------------------------------------
+    def negative_token(self, text: str) -> bool:
+        return any(p.search(text) for p in self.fr.token_patterns)
+
+    def number_at(self, i: int) -> Num | None:
+        """A number starting at token i (digits, words, glued units, ranges in one token)."""
+        doc, fr, w = self.doc, self.fr, self.fr.words
+        t = doc[i]
+        text = t.text
+        low = text.lower()
+        if self.negative_token(text):
+            return None
+        # digits, maybe grouped by spaces across tokens
+        v = parse_digits(text)
+        if v is not None:
+            end = i + 1
+            if _SMALL_INT.match(text):
+                digits = text
+                j = i
+                while True:
+                    ws = doc[j].whitespace_
+                    k = j + 1
+                    if not ws and k < self.n and doc[k].text in ("\u202f", "\u00a0", "\u2009"):
+                        k += 1
+                    elif ws not in (" ", "\u00a0", "\u202f"):
+                        break
+                    if k < self.n and _THREE.match(doc[k].text) and not self.blocked[k]:
+                        digits += doc[k].text
+                        j = k
+                        if "," in doc[k].text:
+                            break
+                    else:
+                        break
+                if j > i:
+                    v = parse_digits(digits)
+                    end = j + 1
+            return Num(i, end, v, raw_int=bool(_PLAIN_INT.match(text)) and end == i + 1)
+        m = _RANGE_TOKEN.match(text)
+        if m:
+            a, b = parse_digits(m.group("a")), parse_digits(m.group("b"))
+            if a is not None and b is not None and b > a:
+                return Num(i, i + 1, a, value_max=b, raw_int=bool(_PLAIN_INT.match(m.group("a"))))
+        # ordinal digits `61.`
+        if text.endswith(".") and _PLAIN_INT.match(text[:-1]) and len(text) <= 4:
+            return Num(i, i + 1, float(text[:-1]), hint="ordinal", end_char=t.idx + len(text))
+        # glued: 75ml, 28-jährige, 12-Pfund, 1,5-fache, siebenhundert-Euro
+        m = _GLUED.match(text)
+        head_v, rest = None, None
+        if m:
+            head_v, rest = parse_digits(m.group("num")), m.group("rest")
+        elif "-" in text:
+            head, _, rest = text.partition("-")
+            head_v = parse_number_word(head, w)
+        else:
+            for suf in sorted(list(fr.age_suffixes) + list(fr.mult_suffixes), key=len, reverse=True):
+                for ending in ("", "e", "en", "er", "es", "em"):
+                    if low.endswith(suf + ending) and len(low) > len(suf + ending):
+                        head = low[: -len(suf + ending)]
+                        hv = parse_number_word(head, w)
+                        if hv is not None:
+                            head_v, rest = hv, low[len(head):]
+                            break
+                if head_v is not None:
+                    break
+        if head_v is not None and rest:
+            r = rest.lower()
+            for suf, unit in fr.age_suffixes.items():
+                if r.startswith(suf):
+                    return Num(i, i + 1, head_v, hint="age", unit=unit, kind="measure")
+            for suf, unit in fr.mult_suffixes.items():
+                if r == suf:
+                    if head_v == 1:
+                        return None
+                    return Num(i, i + 1, head_v, hint="multiplier", unit=unit, kind="multiplier")
+            if r in fr.glued_units:
+                kind, unit, factor = fr.glued_units[r]
+                return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind)
+            rest_tok = (r,)
+            for table, kind in ((fr.currencies, "money"), (fr.measures, "measure"), (fr.percent, "percent")):
+                if rest_tok in table:
+                    val = table[rest_tok]
+                    if kind == "money":
+                        return Num(i, i + 1, head_v * val[1], hint="unit", unit=val[0], kind=kind)
+                    return Num(i, i + 1, head_v, hint="unit", unit=val, kind=kind)
+            if m:
+                return None  # `90er`, `B30`-like glued words: not figures
+        if m:
+            return None
+        # multiplier words: doppelt
+        if low in fr.mult_words:
+            return Num(i, i + 1, fr.mult_words[low], hint="multiplier", unit=fr.mult_word_unit, kind="multiplier", is_word=True)
+        # specials and fractions
+        if low in fr.specials:
+            return Num(i, i + 1, fr.specials[low], is_word=True)
+        if low in fr.fractions and _is_cap(t) and not low.startswith("halb"):
+            # a share on its own: `die Hälfte der`, `ein Drittel der`, `Dreiviertel der`
+            nxt = self._next(i + 1)
+            prev_low = doc[i - 1].text.lower() if i > 0 else ""
+            if nxt < self.n and doc[nxt].text.lower() in fr.percent_of and (
+                prev_low in fr.article_forms or prev_low in ("die", "der") or fr.fractions[low] > 0.5
+            ):
+                return Num(i, i + 1, fr.fractions[low], hint="fraction", is_word=True)
+            return None
+        # cardinal word
+        wv = parse_number_word(low, w)
+        if wv is not None:
+            if low in fr.article_forms or low in ("ein",):
+                return None
+            return Num(i, i + 1, float(wv), is_word=True)
+        if low in fr.article_forms:
+            return Num(i, i + 1, 1.0, is_word=True, article=True)
+        ov = parse_ordinal_word(low, w)
+        if ov is not None and ov >= 2 and i > 0 and doc[i - 1].text.lower() in fr.distributive:
+            num = Num(i, i + 1, 1.0 / ov, hint="fraction", is_word=True)
+            num.start_char = doc[i - 1].idx
+            return num
+        if ov is not None and low not in fr.ordinal_negatives:
+            return Num(i, i + 1, float(ov), hint="ordinal", is_word=True)
+        if low in fr.vague_plurals:
+            vp = fr.vague_plurals[low]
+            return Num(i, i + 1, float(vp["value"]), hint="vague", qualifier=vp.get("qualifier"), is_word=True)
+        return None
+
+    def extend(self, num: Num) -> Num | None:
+        """Scale words, fractions and `halbe`, word compositions after the base number."""
+        doc, fr, w = self.doc, self.fr, self.fr.words
+        j = num.end
+        # `ein halbes Dutzend`, `eine halbe Million`, `drei halbe`
+        if j < self.n and doc[j].text.lower() in fr.fractions and doc[j].text.lower().startswith("halb") and num.hint is None:
+            num.value *= fr.fractions[doc[j].text.lower()]
+            num.end = j = j + 1
+            num.hint = "halves"
+        # `ein Drittel`, `zwei Drittel`
+        if j < self.n and num.hint is None and doc[j].text.lower() in fr.fractions and _is_cap(doc[j]):
+            num.value *= fr.fractions[doc[j].text.lower()]
+            num.end = j = j + 1
+            num.hint = "fraction"
+            return num
+        if j < self.n and doc[j].text.lower() in fr.specials and num.hint in (None, "halves"):
+            num.value *= fr.specials[doc[j].text.lower()]
+            num.end = j = j + 1
+            num.hint = None
+        if j < self.n and num.hint in (None, "halves") and doc[j].text.lower() in w.scales:
+            scale = w.scales[doc[j].text.lower()]
+            num.value *= scale
+            num.end = j = j + 1
+            num.hint = None
+            # `zwei Millionen eintausendeinhundertfünfzig`
+            if num.is_word and j < self.n:
+                nv = parse_number_word(doc[j].text.lower(), w)
+                if nv is not None and nv < scale and not doc[j].text.lower() in fr.article_forms:
+                    num.value += nv
+                    num.end = j + 1
+        if num.article and num.end == num.start + 1:
+            return num  # the caller decides whether this `ein` counts
+        return num
+
+    # -- main scan ---------------------------------------------------------------
+    def run(self) -> list[dict]:
+        doc = self.doc
+        figures: list[dict] = []
+        i = 0
+        while i < self.n:
+            if self.blocked[i] or doc[i].is_space:
+                i += 1
+                continue
+            num = self.number_at(i)
+            if num is None:
+                i += 1
+                continue
+            num = self.extend(num)
+            fig = self.resolve(num, figures)
+            if fig is None:
+                i += 1
+                continue
+            figures.append(fig)
+            i = max(fig["_end_tok"], i + 1)
+        self.post(figures)
+        return figures
+
+    def _qualifier(self, start: int) -> tuple[str | None, int]:
+        hit = self.fr.qualifiers and self.match_backward(start, self.fr.qualifiers)
+        if hit:
+            sym, s = hit
+            if not any(self.blocked[k] for k in range(s, start)):
+                return sym, s
+        return None, start
+
+    def resolve(self, num: Num, figures: list[dict]) -> dict | None:
+        doc, fr = self.doc, self.fr
+        start, end = num.start, num.end
+        prev = doc[start - 1] if start > 0 else None
+        prev_low = prev.text.lower() if prev is not None else ""
+        if prev is not None and (prev_low in fr.preceding_words or prev.lemma_.lower() in fr.preceding_words):
+            return None
+        if prev is not None and self.negative_token(prev.text) and any(c.isdigit() for c in prev.text):
+            return None  # the rest of a phone number or identifier (`0221 123456`)
+        if prev is not None and prev_low in fr.vague_before_scale and num.is_word and num.value >= 100:
+            vb = fr.vague_before_scale[prev_low]
+            num.value *= float(vb["factor"])
+            num.qualifier = vb["qualifier"]
+            start = start - 1
+        row = {"value": num.value, "value_max": num.value_max, "qualifier": num.qualifier or "=", "unit": None,
+               "kind": "count", "of": None, "unit_source": None, "metadata_key": None, "rule": "count"}
+        q_start = start
+        if num.qualifier is None:
+            q, q_start = self._qualifier(start)
+            if q:
+                row["qualifier"] = q
+        # ranges: `20 bis 30`, `20 - 30`, `zwischen 19 und 45`
+        j = self._next(end)
+        if num.value_max is None and num.hint in (None,) and j < self.n:
+            conn = doc[j].text.lower()
+            between = q_start == start and prev_low == "zwischen"
+            if (conn in ("bis", "–", "—", "-") and not between) or (conn == "und" and between):
+                k = self._next(j + 1)
+                if k < self.n and not self.blocked[k]:
+                    other = self.number_at(k)
+                    if other is not None and other.hint is None and not other.article:
+                        other = self.extend(other)
+                        if other.value > num.value or (other.value >= num.value and other.end > other.start):
+                            if other.value / max(num.value, 1e-9) >= 1000 and num.value < 1000:
+                                # `100 bis 300 Milliarden`: the scale applies to both ends
+                                scale = other.value / parse_digits(doc[k].text) if parse_digits(doc[k].text) else 1
+                                num.value *= scale
+                                row["value"] = num.value
+                            row["value_max"] = other.value
+                            end = other.end
+                            num.raw_int = num.raw_int and other.raw_int
+                            if between:
+                                q_start = start - 1
+                                row["rule"] = "range"
+        row["value_max"] = num.value_max if row["value_max"] is None else row["value_max"]
+        if num.value_max is not None:
+            row["value_max"] = num.value_max
+        # year context before
+        if num.raw_int and fr.year_min <= num.value <= fr.year_max and row["qualifier"] == "=":
+            if prev_low in fr.year_context or (prev is not None and prev.lemma_.lower() in fr.year_context):
+                return None
+        unit_end = end
+        kind = num.kind
+        # glued units and hints
+        if num.hint == "age":
+            row.update(unit=num.unit, kind="measure", unit_source="suffix", rule="age")
+        elif num.hint == "multiplier":
+            row.update(unit=num.unit, kind="multiplier", unit_source="suffix" if num.unit else None, rule="multiplier")
+        elif num.hint == "unit":
+            row.update(unit=num.unit, kind=kind, unit_source="symbol", rule=kind)
+            if kind == "percent":
+                self._percent_of(unit_end, row)
+        elif num.hint == "ordinal":
+            na = self.noun_after(end)
+            if na is None:
+                # `Es waren 50.` : a sentence-final cardinal, not an ordinal
+                t = doc[start]
+                if num.is_word or not t.text.endswith("."):
+                    return None
+                nxt = self._next(end)
+                if nxt < self.n and not (doc[nxt].is_sent_start or doc[nxt].text[:1].isupper()):
+                    return None
+                if nxt < self.n and doc[nxt].text[:1] in "–—-":
+                    return None
+                num.end_char = t.idx + len(t.text) - 1
+                num.hint = None
+                row["rule"] = "count"
+            else:
+                noun = doc[na[1]]
+                nl = noun.text.lower()
+                if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
+                    return None
+                if nl == "mal":
+                    return None
+                row.update(unit=self.unit_lemma(noun), kind="ordinal", unit_source="noun", rule="ordinal")
+                unit_end = na[1] + 1
+        elif num.hint == "fraction":
+            row.update(value=num.value * 100, unit="%", kind="percent", unit_source="fraction", rule="fraction")
+            k = self._next(end)
+            if k < self.n and doc[k].text.lower() in fr.percent_of:
+                na = self.noun_after(k + 1)
+                if na:
+                    row["of"] = self.unit_lemma(doc[na[1]])
+            elif num.start_char is not None:
+                na = self.noun_after(end)
+                if na:
+                    row["of"] = self.unit_lemma(doc[na[1]])
+                    unit_end = na[1] + 1
+            # `die Hälfte`: include the article
+        if num.hint in (None, "halves", "vague") and row["unit"] is None:
+            if not self._unit_after(num, end, row):
+                return None
+            unit_end = row.pop("_unit_end", end)
+        if row.get("_skip"):
+            return None
+        # `ein`/`eine`: only a count with a scale (handled in extend), a unit, or coordination
+        if num.article and num.end == num.start + 1:
+            if row["kind"] == "count":
+                if not self._coordinated_article(num.start):
+                    return None
+                row["rule"] = "article"
+            elif row["kind"] not in ("money", "measure"):
+                return None
+        # currency before the number: `€ 12.500`, `EUR 5 Mio.`
+        if row["unit"] is None or row["kind"] == "count":
+            before = self.match_backward(q_start, {k: v for k, v in fr.currencies.items() if len(k) == 1})
+            if before and row["unit_source"] != "noun":
+                code, factor = before[0]
+                row.update(unit=code, kind="money", unit_source="symbol", rule="money")
+                row["value"] *= factor
+                q, q2 = self._qualifier(before[1])
+                if q:
+                    row["qualifier"] = q
+                q_start = q2 if q else before[1]
+        # bare years, elsewhere
+        if num.raw_int and fr.year_min <= num.value <= fr.year_max and row["qualifier"] == "=" and row["unit"] is None and row["kind"] == "count":
+            return None
+        # numbers inside names: `Kuckuck 14`, `Clayallee 170` (no counted noun after)
+        if row["unit"] is None and row["kind"] == "count" and prev is not None and _is_cap(prev) and q_start == num.start:
+            if prev.is_alpha and not (prev.is_sent_start and prev.lemma_[:1].islower()):
+                return None
+        # postal codes: `1010 Wien`
+        if num.raw_int and 1000 <= num.value <= 99999 and len(doc[num.start].text) in (4, 5) and row["unit_source"] == "noun":
+            noun_i = row.get("_noun_i")
+            if noun_i is not None and (len(doc[num.start].text) == 5 or self._is_place(noun_i, num.start)):
+                return None
+        first_tok = doc[q_start]
+        s_char = first_tok.idx
+        if num.start_char is not None and q_start == num.start:
+            s_char = num.start_char
+        last = doc[unit_end - 1]
+        e_char = last.idx + len(last.text)
+        if num.end_char is not None and unit_end == num.end:
+            e_char = num.end_char
+        row.pop("_noun_i", None)
+        row.update(start_char=s_char, end_char=e_char, text=doc.text[s_char:e_char], _end_tok=max(unit_end, end),
+                   _sent=doc[num.start].sent.start if doc.has_annotation("SENT_START") else 0, _start_tok=q_start, _num_end=end)
+        row["value"] = float(row["value"])
+        if row["value_max"] is not None:
+            row["value_max"] = float(row["value_max"])
+        return row
+
+    def _is_place(self, noun_i: int, num_i: int) -> bool:
+        doc = self.doc
+        t = doc[noun_i]
+        if t.ent_type_ in ("LOC", "GPE"):
+            return True
+        for m in (doc._.rows or {}).get("mentions", []):
+            if m.get("label") == "LOC" and m["start_char"] <= t.idx < m["end_char"]:
+                return True
+        if self.has_pos and t.pos_ == "PROPN":
+            return True
+        prev = doc[num_i - 1] if num_i > 0 else None
+        return prev is None or prev.text in (",", "\n") or prev.is_space
+
+    def _coordinated_article(self, i: int) -> bool:
+        """`2 versuchte und ein vollendeter Einbruch` / `ein Tor und 2 Vorlagen`."""
+        doc = self.doc
+        if i > 0 and doc[i - 1].text.lower() in ("und", "oder", ","):
+            for k in range(max(0, i - 5), i - 1):
+                if doc[k].like_num or parse_digits(doc[k].text) is not None:
+                    return True
+        na = self.noun_after(i + 1)
+        if na:
+            k = self._next(na[1] + 1)
+            if k < self.n and doc[k].text.lower() in ("und", "oder", ","):
+                k2 = self._next(k + 1)
+                if k2 < self.n and parse_digits(doc[k2].text) is not None:
+                    return True
+        return False
+
+    def _percent_of(self, end: int, row: dict) -> None:
+        k = self._next(end)
+        if k < self.n and self.doc[k].text.lower() in self.fr.percent_of:
+            na = self.noun_after(k + 1)
+            if na:
+                row["of"] = self.unit_lemma(self.doc[na[1]])
+
+    def _unit_after(self, num: Num, end: int, row: dict) -> bool:
+        """Find the unit after the number; False when the number must be dropped."""
+        doc, fr = self.doc, self.fr
+        j = self._next(end)
+        if j >= self.n:
+            return True
+        # percent
+        hit = self.match_forward(j, fr.percent)
+        if hit:
+            row.update(unit=hit[0], kind="percent", unit_source="symbol" if not doc[j].is_alpha else "word", rule="percent", _unit_end=hit[1])
+            self._percent_of(hit[1], row)
+            return True
+        # currency / measure, possibly after adjectives (`kanadischen Dollar` is a phrase)
+        for table, kind in ((fr.currencies, "money"), (fr.measures, "measure")):
+            hit = self.match_forward(j, table)
+            if hit:
+                val = hit[0]
+                if kind == "money":
+                    code, factor = val
+                    row.update(unit=code, kind="money", rule="money", value=row["value"] * factor,
+                               value_max=row["value_max"] * factor if row["value_max"] is not None else None)
+                else:
+                    row.update(unit=val, kind="measure", rule="measure")
+                row["unit_source"] = "symbol" if not doc[j].is_alpha else "word"
+                row["_unit_end"] = hit[1]
+                return True
+        # ages: `59 Jahre alt`, `im Alter von 95 Jahren`
+        t = doc[j]
+        tl = t.lemma_.lower() if t.lemma_ else t.text.lower()
+        age_unit = fr.age_units.get(tl) or fr.age_units.get(t.text.lower())
+        if age_unit:
+            k = self._next(j + 1)
+            before = any(self.match_backward(row_start, {p: 1 for p in fr.age_before}) for row_start in [num.start])
+            if (k < self.n and doc[k].text.lower() in fr.age_after) or before:
+                row.update(unit=age_unit, kind="measure", unit_source="word", rule="age",
+                           _unit_end=(k + 1) if (k < self.n and doc[k].text.lower() in fr.age_after) else j + 1)
+                return True
+        if t.text.lower() in fr.date_units or tl in fr.date_units:
+            return False  # a duration or a time: the dates stage's
+        if t.text.lower() in fr.date_nouns:
+            return False
+        # counted noun
+        na = None
+        if self.has_dep:
+            nt = doc[num.end - 1]
+            if nt.dep_ == "nummod" and nt.head.i > nt.i and self.is_noun(nt.head) and nt.head.i - nt.i <= 4:
+                na = (j, nt.head.i)
+        if na is None:
+            na = self.noun_after(end)
+        if na:
+            noun = doc[na[1]]
+            if noun.text.lower() in fr.date_units or noun.lemma_.lower() in fr.date_units or noun.text.lower() in fr.date_nouns:
+                return False
+            if noun.text.lower() in fr.percent_of:
+                return True
+            row.update(unit=self.unit_lemma(noun), unit_source="noun", rule="count", _unit_end=na[1] + 1, _noun_i=na[1])
+        return True
+
+    def post(self, figures: list[dict]) -> None:
+        """Units for counts without a noun: coordination, then elision."""
+        doc = self.doc
+        for idx, f in enumerate(figures):
+            if f["kind"] != "count" or f["unit"] is not None:
+                continue
+            # coordination: `2 versuchte und ein vollendeter Einbruch`
+            if idx + 1 < len(figures):
+                nxt = figures[idx + 1]
+                between = [t for t in doc[f["_num_end"] : nxt["_start_tok"]] if not t.is_space]
+                if nxt["kind"] == "count" and nxt["unit"] and len(between) <= 4 and any(
+                    t.text.lower() in ("und", "oder", "bis", ",") for t in between
+                ) and all(t.text.lower() in ("und", "oder", "bis", ",") or self.is_adjective(t) for t in between):
+                    f["unit"], f["unit_source"] = nxt["unit"], "coordinated"
+                    continue
+            # elision: `von denen 50 umgesetzt wurden` -> the previous figure's noun
+            for prev in reversed(figures[:idx]):
+                if prev["kind"] in ("count",) and prev["unit"] and prev["unit_source"] in ("noun", "coordinated"):
+                    f["unit"], f["unit_source"] = prev["unit"], "elided"
+                    break
+            if f["unit"] is None:
+                f["rule"] = "count"
+
+
+def _clean(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+
+
+# --------------------------------------------------------------------------- metadata
+def metadata_figures(doc: Doc, fr: FigureRules, nlp_vocab=None) -> list[dict]:
+    out = []
+    for row in doc._.metadata or []:
+        value = str(row.get("value") or "").strip()
+        if not value or row.get("start_char") is None:
+            continue
+        v = parse_digits(value)
+        if v is None:
+            wv = parse_number_word(value.lower(), fr.words)
+            v = float(wv) if wv is not None else None
+        if v is None:
+            continue
+        key = str(row.get("key") or "")
+        unit = _head_noun(doc, key, row, fr)
+        out.append({
+            "start_char": row["start_char"], "end_char": row["end_char"],
+            "text": doc.text[row["start_char"]:row["end_char"]], "value": float(v), "value_max": None,
+            "qualifier": "=", "unit": unit, "kind": "count", "of": None,
+            "unit_source": "metadata", "metadata_key": key, "rule": "metadata",
+        })
+    return out
+
+
+def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules) -> str | None:
+    """Lemma of the key's head noun: the first noun that is not a participle/adjective."""
+    # the key's tokens in the doc when the key is on the same line before the value
+    line_start = doc.text.rfind("\n", 0, row["start_char"]) + 1
+    ks = doc.text.find(key, line_start, row["start_char"])
+    span = doc.char_span(ks, ks + len(key), alignment_mode="expand") if ks >= 0 else None
+    if span is None:
+        return None
+    finder = Finder.__new__(Finder)
+    finder.doc, finder.fr, finder.n = doc, fr, len(doc)
+    finder.has_pos = any(t.pos_ for t in doc)
+    finder.has_dep = False
+    finder.blocked = [False] * len(doc)
+    for t in span:
+        if not t.text[:1].isupper() or not t.is_alpha:
+            continue
+        if finder.has_pos and t.pos_ and t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if t.lemma_[:1].islower() and t.i + 1 < span.end and span.doc[t.i + 1].text[:1].isupper():
+            continue  # `Analysierte Kommentare`: a participle before the noun
+        return finder.unit_lemma(t)
+    return None
+
+
+# --------------------------------------------------------------------------- stage
+def find_figures(doc: Doc, fr: FigureRules) -> list[dict]:
+    """All figure rows of one document (prose + metadata), sorted by offset."""
+    rows = _clean(Finder(doc, fr).run()) + metadata_figures(doc, fr)
+    rows.sort(key=lambda r: (r["start_char"], r["end_char"]))
+    return rows
 
 
 @Language.factory("de_figures", default_config={"rules_dirs": []})
 def make_figures(nlp: Language, name: str, rules_dirs: list[str]):
-    load_rules(rules_dirs)
+    fr = compile_rules(load_rules(rules_dirs))
 
     def figures(doc: Doc) -> Doc:
+        add_rows(doc, "figures", find_figures(doc, fr))
         return doc
 
     return figures
+
+
+# --------------------------------------------------------------------------- checks
+def _compare(expected: list[dict], got: list[dict]) -> str | None:
+    if len(expected) != len(got):
+        return f"expected {len(expected)} figure(s), got {len(got)}: {[(g['text'], g['value'], g['unit']) for g in got]}"
+    for e, g in zip(expected, got):
+        for k, v in e.items():
+            gv = g.get(k)
+            if k in ("value", "value_max") and v is not None and gv is not None:
+                if abs(float(v) - float(gv)) > 1e-6 * max(1, abs(float(v))):
+                    return f"{k}: expected {v}, got {gv} ({g['text']!r})"
+            elif (v if v is not None else None) != gv and not (k == "qualifier" and v == "=" and gv == "="):
+                return f"{k}: expected {v!r}, got {gv!r} ({g['text']!r})"
+    return None
+
+
+def run_examples(nlp: Language, rules: Rules) -> list[RuleError]:
+    """Run the `examples:` of every figure rule file through the pipeline."""
+    from .ingest import normalise_text, parse_structure
+    from .numbers import parse_ordinal_word
+
+    fr = compile_rules(rules)
+    problems = []
+    for name in RULE_FILES:
+        rel = f"figures/{name}"
+        f = rules.require(rel)
+        data = rules.yaml(rel)
+        for i, ex in enumerate(data.get("examples") or []):
+            line = (data["examples"].item_lines[i] if hasattr(data["examples"], "item_lines") else None)
+            if not isinstance(ex, dict) or "text" not in ex:
+                problems.append(RuleError(f.path, line, "example needs a `text`"))
+                continue
+            if "figures" not in ex:
+                # number-word examples
+                if "value" in ex:
+                    got = parse_number_word(str(ex["text"]), fr.words)
+                    if got != ex["value"]:
+                        problems.append(RuleError(f.path, line, f"{ex['text']!r}: expected {ex['value']}, got {got}"))
+                if "ordinal" in ex:
+                    got = parse_ordinal_word(str(ex["text"]), fr.words)
+                    if got != ex["ordinal"]:
+                        problems.append(RuleError(f.path, line, f"{ex['text']!r}: expected ordinal {ex['ordinal']}, got {got}"))
+                continue
+            if nlp is None:
+                continue
+            text = normalise_text(str(ex["text"]))
+            doc = nlp.make_doc(text)
+            meta, regions = parse_structure(text)
+            doc._.metadata, doc._.regions, doc._.rows = meta, regions, {}
+            for _, proc in nlp.pipeline:
+                doc = proc(doc)
+            got = doc._.rows.get("figures", [])
+            err = _compare(list(ex["figures"] or []), got)
+            if err:
+                problems.append(RuleError(f.path, line, f"example {ex['text']!r}: {err}"))
+    return problems
+
+
+@rule_checker("figures")
+def check_figure_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
+    try:
+        compile_rules(rules)
+    except RuleError as exc:
+        return [exc]
+    return run_examples(nlp, rules) if nlp is not None else []

@@ -1,0 +1,174 @@
+"""Pure German number parsing: digit strings and number words -> values.
+
+Mechanism only.  The vocabulary of number words (units, teens, tens, scale words,
+ordinal stems, fractions) comes from `pipeline/rules/figures/numbers.yaml` and is passed
+in as a `NumberWords`; nothing here reads files or knows a spaCy `Doc`, so every function
+is a pure function of its arguments (and property-tested with hypothesis).
+
+Digit formats (German conventions):
+- thousands groups with `.`, space, no-break/narrow no-break space or Swiss apostrophe:
+  `2.113`, `1.200.000`, `40 000`, `40\u202f000`, `670'000`;
+- decimal comma: `1,5`, `12.500,00`, `-0,20`; a comma followed by three digits is still
+  a decimal comma (`4,800` = 4.8, as in German);
+- a sign `-`, `−` (U+2212), `–` or `+` in front.
+A dot followed by anything but exact three-digit groups is not a number (`16.00`,
+`13.07.2016`, `1.5`): those are times, dates or versions, never figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_SIGNS = "-−–+"
+_GROUP_SEPS = ".'’ \u00a0\u202f\u2009"
+_DIGITS_RE = re.compile(
+    r"^(?P<sign>[-−–+])?"
+    r"(?P<int>\d{1,3}(?:(?P<sep>[.'’ \u00a0\u202f\u2009])\d{3})(?:(?P=sep)\d{3})*|\d+)"
+    r"(?:,(?P<frac>\d+))?$"
+)
+
+
+def parse_digits(text: str) -> float | None:
+    """`2.113` -> 2113.0, `12.500,00` -> 12500.0, `-0,20` -> -0.2; None if not a number."""
+    m = _DIGITS_RE.match(text.strip())
+    if not m:
+        return None
+    digits = m.group("int")
+    if m.group("sep"):
+        digits = digits.replace(m.group("sep"), "")
+    value = float(f"{digits}.{m.group('frac')}" if m.group("frac") else digits)
+    if m.group("sign") and m.group("sign") != "+":
+        value = -value
+    return value
+
+
+def format_german(value: float | int, decimals: int = 0, group: str | None = ".") -> str:
+    """Format a number the German way (inverse of `parse_digits`, for tests and docs).
+
+    `group` is the thousands separator (`.`, ` `, `\u202f`, `'`) or None for none.
+    """
+    neg = value < 0
+    s = f"{abs(value):.{decimals}f}"
+    whole, _, frac = s.partition(".")
+    if group:
+        parts = []
+        while len(whole) > 3:
+            parts.insert(0, whole[-3:])
+            whole = whole[:-3]
+        parts.insert(0, whole)
+        whole = group.join(parts)
+    out = whole + ("," + frac if frac else "")
+    return ("-" if neg else "") + out
+
+
+# --------------------------------------------------------------------------- words
+@dataclass
+class NumberWords:
+    """The number-word vocabulary (from `figures/numbers.yaml`), lower-cased."""
+
+    atoms: dict[str, int] = field(default_factory=dict)  # eins, zwei, zwölf, zwanzig, null ...
+    unit_prefixes: dict[str, int] = field(default_factory=dict)  # ein, zwei .. neun (before und/hundert)
+    hundred: tuple[str, ...] = ("hundert",)
+    thousand: tuple[str, ...] = ("tausend",)
+    conjunction: str = "und"
+    scales: dict[str, float] = field(default_factory=dict)  # million, millionen, mio., mrd. ...
+    ordinal_stems: dict[str, int] = field(default_factory=dict)  # erst, dritt, siebt, acht
+    ordinal_endings: tuple[str, ...] = ("e", "en", "er", "es", "em", "")
+    fractions: dict[str, float] = field(default_factory=dict)  # drittel, viertel, hälfte, halb..
+    specials: dict[str, float] = field(default_factory=dict)  # dutzend, anderthalb, eineinhalb
+
+
+def _below_100(s: str, w: NumberWords) -> int | None:
+    if s in w.atoms and w.atoms[s] < 100:
+        return w.atoms[s]
+    c = w.conjunction
+    if c in s:
+        left, _, right = s.partition(c)
+        u = w.unit_prefixes.get(left)
+        t = w.atoms.get(right)
+        if u is not None and t is not None and 20 <= t < 100 and t % 10 == 0:
+            return u + t
+    return None
+
+
+def _below_1000(s: str, w: NumberWords) -> int | None:
+    for h in w.hundred:
+        if h in s:
+            left, _, right = s.partition(h)
+            mult = 1 if left == "" else w.unit_prefixes.get(left)
+            if mult is None:
+                return None
+            rest = 0 if right == "" else _below_100(right, w)
+            if rest is None:
+                return None
+            return mult * 100 + rest
+    return _below_100(s, w)
+
+
+def parse_number_word(word: str, w: NumberWords) -> int | None:
+    """A single German number word: `zwölf` 12, `einundzwanzig` 21,
+    `eintausendachthundertzweiundfünfzig` 1852, `hunderttausend` 100000; else None."""
+    s = word.lower().replace("-", "")
+    if not s:
+        return None
+    if s in w.atoms:
+        return w.atoms[s]
+    for t in w.thousand:
+        if t in s:
+            left, _, right = s.partition(t)
+            mult = 1 if left == "" else (w.unit_prefixes.get(left) or _below_1000(left, w))
+            if mult is None or mult == 0:
+                return None
+            rest = 0 if right == "" else _below_1000(right, w)
+            if rest is None:
+                return None
+            return mult * 1000 + rest
+    return _below_1000(s, w)
+
+
+def parse_ordinal_word(word: str, w: NumberWords) -> int | None:
+    """`dritte` 3, `fünfundzwanzigster` 25, `hundertsten` 100, `siebte` 7; else None."""
+    s = word.lower()
+    for ending in sorted(w.ordinal_endings, key=len, reverse=True):
+        if ending and not s.endswith(ending):
+            continue
+        stem = s[: len(s) - len(ending)] if ending else s
+        if not stem:
+            continue
+        if stem in w.ordinal_stems:
+            return w.ordinal_stems[stem]
+        # compounds ending in an irregular stem: hundertdritt, einundzwanzigst is regular
+        for irr, val in w.ordinal_stems.items():
+            if stem.endswith(irr) and len(stem) > len(irr):
+                head = parse_number_word(stem[: -len(irr)], w)
+                if head is not None and head >= 100:
+                    return head + val
+        if stem.endswith("st"):
+            v = parse_number_word(stem[:-2], w)
+            if v is not None and (v >= 20 or v == 0):
+                return v
+        if stem.endswith("t"):
+            v = parse_number_word(stem[:-1], w)
+            if v is not None and 2 <= v < 20:
+                return v
+    return None
+
+
+def parse_scale(word: str, w: NumberWords) -> float | None:
+    """`Millionen` 1e6, `Mio.` 1e6, `Tsd.` 1e3, `Mrd` 1e9; else None."""
+    return w.scales.get(word.lower())
+
+
+def parse_multiplier_word(word: str, w: NumberWords, suffixes: dict[str, str]) -> tuple[float, str] | None:
+    """`dreimal` -> (3, 'mal'), `zweifach` -> (2, 'fach'), `1,5-fache` -> (1.5, 'fach')."""
+    s = word.lower()
+    for suffix, unit in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
+        if s.endswith(suffix) and len(s) > len(suffix):
+            head = s[: -len(suffix)].rstrip("-")
+            v = parse_digits(head)
+            if v is None:
+                v = parse_number_word(head, w)
+            if v is not None:
+                return float(v), unit
+    return None
