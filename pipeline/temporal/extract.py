@@ -1,0 +1,267 @@
+"""Detection and normalisation of temporal expressions in a text (no spaCy needed).
+
+`extract(text, anchor, grammar)` runs every compiled rule over the text, drops matches a
+veto (negatives.yaml) forbids, keeps the longest non-overlapping matches, attaches the
+prefix modifier (`ab`, `seit`, `gegen`), fills the value template from the groups and
+resolves it against the document date.  Clock times then take the day named in their
+sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .grammar import Grammar, Rule
+from .timex import granularity, resolve, valid
+
+_FIELD = re.compile(r"\{([a-z][a-z0-9]*)\}")
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+_SENT_END = re.compile(r"(?<![0-9])[.!?](?=\s+[A-ZÄÖÜ„\"])|\n\s*\n|\n(?=[A-ZÄÖÜ#>*-])")
+_WORD = re.compile(r"\w+")
+_TIME_ONLY = re.compile(r"^T[^/]*(?:/T.*)?$")
+_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d$")
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    rule: Rule
+    groups: dict
+    modifier: str | None = None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """A cheap sentence split for texts without a spaCy Doc (headline lines count)."""
+    spans, start = [], 0
+    for m in _SENT_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _vetoed(grammar: Grammar, rule: Rule, text: str, s: int, e: int) -> bool:
+    for v in grammar.vetoes:
+        if not v.applies(rule.id):
+            continue
+        if v.before is not None and not v.before.search(text[max(0, s - 40) : s]):
+            continue
+        if v.after is not None and not v.after.search(text[e : e + 40]):
+            continue
+        if v.text is not None and not v.text.search(text[s:e]):
+            continue
+        return True
+    return False
+
+
+def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) -> list[Match]:
+    found: list[Match] = []
+    for rule in grammar.rules:
+        for m in rule.regex.finditer(text):
+            s, e = m.span()
+            if s == e:
+                continue
+            # trailing blanks are never part of an expression
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if any(a < e and s < b for a, b in skip):
+                continue
+            if _vetoed(grammar, rule, text, s, e):
+                continue
+            found.append(Match(s, e, rule, {k: v for k, v in m.groupdict().items() if v is not None}))
+    # longest first, then rule priority, then position: deterministic
+    found.sort(key=lambda c: (-(c.end - c.start), c.rule.priority, c.start, c.rule.id))
+    chosen: list[Match] = []
+    taken: list[tuple[int, int]] = []
+    for c in found:
+        if any(a < c.end and c.start < b for a, b in taken):
+            continue
+        chosen.append(c)
+        taken.append((c.start, c.end))
+    chosen.sort(key=lambda c: (c.start, c.end))
+    return chosen
+
+
+def _apply_prefix(text: str, c: Match, grammar: Grammar, lower_bound: int) -> None:
+    window_start = max(lower_bound, c.start - 40)
+    m = grammar.prefix_regex.search(text, window_start, c.start)
+    if not m:
+        return
+    prep = " ".join(m.group("prep").lower().split())
+    info = grammar.prefixes.get(prep)
+    if not info:
+        return
+    # a prefix already inside the match (`seit 2011` matched by the rule) is not repeated
+    c.modifier = info.get("modifier")
+    if info.get("keep"):
+        c.start = m.start()
+
+
+def _number(word: str, grammar: Grammar) -> str | None:
+    w = word.strip().lower()
+    if re.fullmatch(r"\d+", w):
+        return str(int(w))
+    if re.fullmatch(r"\d+,\d+", w):
+        return str(float(w.replace(",", "."))).rstrip("0").rstrip(".")
+    return grammar.lookup.get("n", {}).get(" ".join(w.split()))
+
+
+def _group_value(name: str, raw: str, grammar: Grammar) -> str | None:
+    base = name.rstrip("0123456789")
+    key = " ".join(raw.lower().split())
+    if base == "n":
+        return _number(raw, grammar)
+    table = grammar.lookup.get(base)
+    if table is not None and key in table:
+        return table[key]
+    if base in ("y", "d", "m", "h", "min", "o"):
+        digits = re.sub(r"\D", "", raw)
+        return digits or None
+    return raw if table is None else None
+
+
+_DUR_TIME_UNITS = {"H": "H", "MIN": "M", "S": "S"}
+
+
+def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
+    """Normalised template fields from a match's groups."""
+    f: dict[str, str] = {}
+    for name, raw in groups.items():
+        v = _group_value(name, raw, grammar)
+        if v is not None:
+            f[name] = v
+    # pairs: x2 defaults to x and x to x2 (`8. - 11. November 2018`)
+    for base in ("y", "m", "d", "pod", "wd"):
+        if base in f and base + "2" not in f:
+            f[base + "2"] = f[base]
+        if base + "2" in f and base not in f:
+            f[base] = f[base + "2"]
+    if "y" in f:
+        for k in ("y", "y2"):
+            y = int(f[k])
+            f[k] = f"{(1900 + y if y >= pivot else 2000 + y) if y < 100 else y:04d}"
+    for k in ("m", "m2", "d", "d2"):
+        if k in f:
+            f[k] = f"{int(f[k]):02d}"
+    for k in ("h", "h2"):
+        if k in f:
+            h = int(f[k])
+            pod = f.get("pod" + k[1:]) or f.get("pod")
+            if pod in ("AF", "EV") and h < 12 or pod == "NI" and 6 <= h < 12:
+                h += 12
+            f[k] = f"{h:02d}"
+            mk = "min" + k[1:]
+            f.setdefault(mk, "00")
+    if "dec" in f:
+        d = re.sub(r"\D", "", groups["dec"])
+        f["dec"] = d[:3] if len(d) == 4 else "19" + d[0]
+    # durations and set periods
+    unit = f.get("u")
+    if unit:
+        n = f.get("n", "X")
+        if unit in _DUR_TIME_UNITS:
+            f["dur"] = f"PT{n}{_DUR_TIME_UNITS[unit]}"
+            f["per"] = f"PT{n if n != 'X' else 1}{_DUR_TIME_UNITS[unit]}"
+        else:
+            f["dur"] = f"P{n}{unit}"
+            f["per"] = f"P{n if n != 'X' else 1}{unit}"
+    rel = f.get("rel")
+    f["wddir"] = {"-1": "L", "+1": "N", "0": "C"}.get(rel or "", "T")
+    if rel is not None:
+        f["rel"] = rel if rel.startswith(("+", "-")) else "+" + rel
+    return f
+
+
+def fill(template: str, fields: dict[str, str]) -> str | None:
+    """Fill a value template; `[...]` parts are dropped when a field inside is missing."""
+
+    def opt(m: re.Match) -> str:
+        inner = m.group(1)
+        names = _FIELD.findall(inner)
+        if all(n in fields for n in names):
+            return _FIELD.sub(lambda x: fields[x.group(1)], inner)
+        return ""
+
+    out = _OPTIONAL.sub(opt, template)
+    missing = [n for n in _FIELD.findall(out) if n not in fields]
+    for n in missing:
+        if n.rstrip("2") == "y":
+            fields = {**fields, n: "XXXX"}
+        elif n == "rel":
+            fields = {**fields, n: "+0"}
+        else:
+            return None
+    return _FIELD.sub(lambda x: fields[x.group(1)], out)
+
+
+def _is_future(sentence: str, grammar: Grammar) -> bool:
+    words = {w.lower() for w in _WORD.findall(sentence)}
+    return bool(words & grammar.future_words) and not (words & grammar.past_words)
+
+
+def extract(text: str, anchor: str | None, grammar: Grammar,
+            sentences: list[tuple[int, int]] | None = None,
+            skip: list[tuple[int, int]] = ()) -> list[dict]:
+    """Rows (without doc_id) for every temporal expression in `text`."""
+    if sentences is None:
+        sentences = sentence_spans(text)
+    rows: list[dict] = []
+    sent_of: list[int] = []
+    chosen = candidates(text, grammar, skip)
+    prev_end = 0
+    for c in chosen:
+        _apply_prefix(text, c, grammar, prev_end)
+        prev_end = c.end
+        f = _fields(c.groups, grammar)
+        raw_value = fill(c.rule.value, f)
+        if raw_value is None:
+            continue
+        si = _sentence_index(sentences, c.start)
+        s0, s1 = sentences[si] if sentences else (0, len(text))
+        future = _is_future(text[s0:s1], grammar) if ("WD" in raw_value or "WE" in raw_value) else False
+        if c.rule.type == "SET":
+            value, used = raw_value, False  # a set is not anchored (`XXXX-WXX-1`)
+        else:
+            value, used = resolve(raw_value, anchor, future)
+        if value and not valid(value):
+            continue
+        modifier = c.modifier or c.rule.modifier or f.get("pos") or f.get("q")
+        freq = fill(c.rule.frequency, f) if c.rule.frequency else None
+        rows.append({
+            "start_char": c.start, "end_char": c.end, "text": text[c.start : c.end],
+            "type": c.rule.type, "value": value, "granularity": granularity(value),
+            "modifier": modifier, "anchor": anchor if used else None,
+            "frequency": freq, "rule": c.rule.id,
+        })
+        sent_of.append(si)
+    _attach_days(rows, sent_of)
+    return rows
+
+
+def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:
+    lo, hi = 0, len(sentences) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sentences[mid][0] <= pos:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _attach_days(rows: list[dict], sent_of: list[int]) -> None:
+    """A clock time takes the day named in the same sentence (nearest one)."""
+    for i, r in enumerate(rows):
+        if r["type"] != "TIME" or not r["value"] or not _TIME_ONLY.match(r["value"]):
+            continue
+        days = [j for j, o in enumerate(rows) if sent_of[j] == sent_of[i] and o["type"] == "DATE"
+                and _DAY_VALUE.match(o["value"] or "")]
+        if not days:
+            continue
+        j = min(days, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
+        day = rows[j]["value"]
+        r["value"] = "/".join(day + p for p in r["value"].split("/"))
+        r["granularity"] = granularity(r["value"])
+        r["anchor"] = r["anchor"] or rows[j]["anchor"]

@@ -1,0 +1,245 @@
+"""Compile the date rule files (`pipeline/rules/dates/`) into a `Grammar`.
+
+Data lives in the rule folder; this module only knows the file layout:
+- vocabulary files (`months.yaml`, `weekdays.yaml`, ...): top-level keys are vocabularies
+  `{value: [words]}`, usable as `{UPPER_NAME}` placeholders in patterns;
+- `fragments.yaml`: regex building blocks, the group -> vocabulary table, case rules;
+- `modifiers.yaml` (prefixes, articles), `tense.yaml`, `negatives.yaml` (vetoes);
+- `rules/*.yaml`: the rules, each with its own examples and negatives.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from ..rules import RuleError, Rules, compile_regex, line_of
+
+BASE = "dates"
+SPECIAL_FILES = {"fragments.yaml", "tense.yaml", "negatives.yaml"}
+# keys of vocabulary files that are settings, not vocabularies
+RESERVED_KEYS = {"prefixes", "articles", "example_anchor"}
+TYPES = {"DATE", "TIME", "DURATION", "SET"}
+_PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+_FIELD = re.compile(r"\{([a-z][a-z0-9]*)\}")
+# fields computed from several groups (not a group name themselves)
+DERIVED_FIELDS = {"dur", "per", "wddir", "dec"}
+
+
+@dataclass
+class Example:
+    text: str
+    match: str | None
+    value: str | None
+    expect: dict
+    anchor: str | None
+    line: int | None
+
+
+@dataclass
+class Rule:
+    id: str
+    path: str
+    line: int | None
+    regex: Any
+    type: str
+    value: str
+    modifier: str | None = None
+    frequency: str | None = None
+    priority: int = 50
+    examples: list[Example] = field(default_factory=list)
+    negatives: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (text, line, anchor)
+
+
+@dataclass
+class Veto:
+    id: str
+    rules: tuple[str, ...]
+    before: Any
+    after: Any
+    text: Any
+    examples: list[str]
+    path: str
+    line: int | None
+
+    def applies(self, rule_id: str) -> bool:
+        return any(p == "*" or rule_id.startswith(p) for p in self.rules)
+
+
+@dataclass
+class Grammar:
+    rules: list[Rule]
+    lookup: dict[str, dict[str, str]]  # group base name -> lower word -> value
+    prefix_regex: Any
+    prefixes: dict[str, dict]
+    vetoes: list[Veto]
+    future_words: frozenset
+    past_words: frozenset
+    fingerprint: str
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def _vocab_alternation(words: list[str], case_sensitive: bool) -> str:
+    alts = []
+    for w in sorted(set(words), key=lambda s: (-len(s), s)):
+        esc = regex.escape(w).replace(r"\ ", r"\s+")
+        if not case_sensitive and w[:1].islower():
+            esc = f"[{w[0]}{w[0].upper()}]" + regex.escape(w[1:]).replace(r"\ ", r"\s+")
+        alts.append(esc)
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _expand(pattern: str, table: dict[str, str], path: str, line: int | None, depth: int = 0) -> str:
+    if depth > 8:
+        raise RuleError(path, line, "placeholders nest too deeply (cycle?)")
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in table:
+            raise RuleError(path, line, f"unknown placeholder {{{name}}}")
+        return _expand(table[name], table, path, line, depth + 1)
+
+    return _PLACEHOLDER.sub(sub, pattern)
+
+
+def _as_list(obj) -> list:
+    if obj is None:
+        return []
+    return list(obj) if isinstance(obj, list) else [obj]
+
+
+def compile_grammar(rules: Rules) -> Grammar:
+    """Read every file under `dates/` and compile the rules (raises RuleError)."""
+    vocabs: dict[str, dict[str, list[str]]] = {}
+    vocab_files = [f for f in rules.files(f"{BASE}/*.yaml") if f.path.name not in SPECIAL_FILES]
+    for f in vocab_files:
+        data = rules.yaml(f)
+        if not isinstance(data, dict):
+            raise RuleError(f.path, None, "a vocabulary file must be a mapping of vocabularies")
+        for name, entries in data.items():
+            if name in RESERVED_KEYS or not isinstance(entries, dict):
+                continue
+            if name in vocabs:
+                raise RuleError(f.path, line_of(entries), f"vocabulary {name!r} defined twice")
+            vocab: dict[str, list[str]] = {}
+            for value, words in entries.items():
+                if not isinstance(words, list) or not all(isinstance(w, (str, int, float)) for w in words):
+                    raise RuleError(f.path, (entries.key_lines or {}).get(value, line_of(entries)),
+                                    f"{name}.{value}: expected a list of words")
+                vocab[str(value)] = [str(w) for w in words]
+            vocabs[name] = vocab
+
+    frag_file = rules.require(f"{BASE}/fragments.yaml")
+    frag = rules.yaml(frag_file) or {}
+    case_sensitive = set(frag.get("case_sensitive") or [])
+    table: dict[str, str] = {}
+    for name, vocab in vocabs.items():
+        words = [w for ws in vocab.values() for w in ws]
+        table[name.upper()] = _vocab_alternation(words, name in case_sensitive)
+    for name, pat in (frag.get("fragments") or {}).items():
+        table[str(name)] = str(pat)
+
+    lookup: dict[str, dict[str, str]] = {}
+    for group, names in (frag.get("groups") or {}).items():
+        d: dict[str, str] = {}
+        for n in names:
+            if n not in vocabs:
+                raise RuleError(frag_file.path, (frag["groups"].key_lines or {}).get(group), f"group {group!r}: unknown vocabulary {n!r}")
+            for value, words in vocabs[n].items():
+                for w in words:
+                    d.setdefault(" ".join(w.lower().split()), value)
+        lookup[group] = d
+
+    # prefixes
+    mod_file = rules.require(f"{BASE}/modifiers.yaml")
+    mods = rules.yaml(mod_file) or {}
+    prefixes = {str(k).lower(): dict(v) for k, v in (mods.get("prefixes") or {}).items()}
+    articles = [str(a) for a in mods.get("articles") or []]
+    pre_alt = _vocab_alternation(list(mods.get("prefixes") or {}), False)
+    art_alt = _vocab_alternation(articles, False) if articles else "(?!)"
+    prefix_regex = compile_regex(
+        rf"(?:^|(?<=[\s(„\"»–-]))(?P<prep>{pre_alt})(?:\s+(?P<art>{art_alt}))?\s+$",
+        mod_file.path, line_of(mods.get("prefixes")),
+    )
+
+    tense = rules.yaml(f"{BASE}/tense.yaml") or {}
+    future_words = frozenset(str(w).lower() for w in tense.get("future_markers") or [])
+    past_words = frozenset(str(w).lower() for w in tense.get("past_markers") or [])
+
+    # vetoes
+    vetoes: list[Veto] = []
+    neg_file = rules.file(f"{BASE}/negatives.yaml")
+    if neg_file:
+        for item in (rules.yaml(neg_file) or {}).get("vetoes") or []:
+            line = line_of(item)
+            if not isinstance(item, dict) or "id" not in item:
+                raise RuleError(neg_file.path, line, "a veto needs an id")
+            comp = {}
+            for key in ("before", "after", "text"):
+                comp[key] = compile_regex(_expand(item[key], table, str(neg_file.path), line), neg_file.path, line) if item.get(key) else None
+            if not any(comp.values()):
+                raise RuleError(neg_file.path, line, f"veto {item['id']}: needs before, after or text")
+            vetoes.append(Veto(str(item["id"]), tuple(_as_list(item.get("rules")) or ["*"]), comp["before"], comp["after"],
+                               comp["text"], [str(e) for e in _as_list(item.get("examples"))], str(neg_file.path), line))
+
+    # rules
+    compiled: list[Rule] = []
+    seen: dict[str, str] = {}
+    for f in rules.files(f"{BASE}/rules/*.yaml"):
+        data = rules.yaml(f) or {}
+        default_anchor = data.get("example_anchor")
+        default_anchor = str(default_anchor) if default_anchor else None
+        items = data.get("rules")
+        if not isinstance(items, list):
+            raise RuleError(f.path, line_of(data), "expected a `rules:` list")
+        for item in items:
+            compiled.append(_compile_rule(item, f.path, table, lookup, default_anchor, seen))
+    return Grammar(compiled, lookup, prefix_regex, prefixes, vetoes, future_words, past_words, rules.fingerprint())
+
+
+def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
+    line = line_of(item)
+    if not isinstance(item, dict):
+        raise RuleError(path, line, "a rule must be a mapping")
+    for key in ("id", "pattern", "type", "value"):
+        if key not in item:
+            raise RuleError(path, line, f"rule needs `{key}`")
+    rid = str(item["id"])
+    if rid in seen:
+        raise RuleError(path, line, f"duplicate rule id {rid!r} (also in {seen[rid]})")
+    seen[rid] = f"{path}:{line}"
+    typ = str(item["type"])
+    if typ not in TYPES:
+        raise RuleError(path, line, f"{rid}: type must be one of {sorted(TYPES)}")
+    pattern = _expand(str(item["pattern"]), table, str(path), line)
+    rx = compile_regex(pattern, path, line)
+    groups = set(rx.groupindex)
+    for tmpl in (str(item["value"]), str(item.get("frequency") or "")):
+        for name in _FIELD.findall(tmpl):
+            base = name.rstrip("0123456789")
+            if name not in groups and base not in DERIVED_FIELDS and name + "2" not in groups and base not in groups:
+                raise RuleError(path, line, f"{rid}: value field {{{name}}} has no group (?P<{name}>...) in the pattern")
+    examples = []
+    for ex in _as_list(item.get("examples")):
+        exl = line_of(ex, line)
+        if not isinstance(ex, dict) or "text" not in ex:
+            raise RuleError(path, exl, f"{rid}: an example needs `text`")
+        anchor = ex["anchor"] if "anchor" in ex else default_anchor
+        expect = {k: (str(v) if v is not None else None) for k, v in ex.items() if k in ("type", "modifier", "frequency")}
+        examples.append(Example(str(ex["text"]), str(ex.get("match", "")) or None,
+                                None if ex.get("value") is None else str(ex["value"]), expect,
+                                str(anchor) if anchor else None, exl))
+    negatives = []
+    neg_list = item.get("negatives")
+    for i, neg in enumerate(_as_list(neg_list)):
+        nl = neg_list.item_lines[i] if hasattr(neg_list, "item_lines") else line
+        negatives.append((str(neg), nl, default_anchor))
+    return Rule(rid, str(path), line, rx, typ, str(item["value"]),
+                str(item["modifier"]) if item.get("modifier") else None,
+                str(item["frequency"]) if item.get("frequency") else None,
+                int(item.get("priority", 50)), examples, negatives)

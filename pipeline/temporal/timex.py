@@ -1,0 +1,235 @@
+"""TIMEX3 values: resolving underspecified values against the document date, validation,
+granularity.
+
+Rules produce values that may still contain tokens (documented in
+`pipeline/rules/dates/README.md`):
+
+- `XXXX` at the start of a point: the year is unknown -> the document's year;
+- `REF±N<unit>`: the document date shifted by N units, written at that unit's precision
+  (`REF-1Y` -> `2017`, `REF+0W` -> `2018-W45`, `REF-1D` -> `2018-11-10`);
+- `WD<k><dir>`: weekday k (1 = Monday); dir T = by tense (latest on/before the anchor in
+  past sentences, next on/after in future ones), L = last before, N = next after,
+  C = in the anchor's week;
+- `WE<dir>`: a weekend (`2018-W45-WE`), directions as for weekdays;
+- `<year>-EASTER±N`: a day relative to Easter Sunday of that year.
+
+Without a document date, `XXXX` stays (`XXXX-01-24`) and purely deictic tokens give an
+empty value: never a silently wrong year.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+_DATE_PART = r"(?:\d{4}|XXXX|\d{3}|\d{2})(?:-(?:0[1-9]|1[0-2]|SP|SU|FA|WI|Q[1-4]|H[12]|W(?:0[1-9]|[1-4]\d|5[0-3])|WXX)(?:-(?:0[1-9]|[12]\d|3[01]|WE|[1-7]))?)?"
+_TIME_PART = r"T(?:(?:[01]\d|2[0-4])(?::[0-5]\d(?::[0-5]\d)?)?|MO|MI|AF|EV|NI)"
+_POINT = rf"(?:{_DATE_PART}(?:{_TIME_PART})?|{_TIME_PART})"
+_DURATION = r"(?:P(?:\d+(?:\.\d+)?|X)(?:Y|Q|M|W|D|DE|CE)|PT(?:\d+(?:\.\d+)?|X)(?:H|M|S))"
+TIMEX_VALUE = re.compile(rf"^(?:{_POINT}(?:/{_POINT})?|{_DURATION}|PAST_REF|FUTURE_REF|PRESENT_REF)$")
+
+_TOKEN = re.compile(
+    r"^(?:REF(?P<sign>[+-])(?P<num>\d+(?:\.\d+)?|X)(?P<unit>MIN|DE|CE|Y|Q|M|W|D|H|S)"
+    r"|WD(?P<wd>[1-7])(?P<wdir>[TLNC])"
+    r"|WE(?P<wedir>[TLNC])"
+    r"|(?P<xxxx>XXXX))(?P<rest>.*)$"
+)
+_EASTER = re.compile(r"^(\d{4})-EASTER([+-]\d+)(.*)$")
+
+
+def is_timex(value: str) -> bool:
+    return bool(TIMEX_VALUE.match(value))
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (Gregorian, anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month = (h + l_ - 7 * m + 114) // 31
+    day = (h + l_ - 7 * m + 114) % 31 + 1
+    return date(year, month, day)
+
+
+def _week(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _add_months(d: date, months: int) -> date:
+    total = d.year * 12 + d.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def _shift(anchor: date, sign: int, num: float, unit: str) -> str:
+    """The anchor shifted by num units, at that unit's precision."""
+    if unit in ("Y", "DE", "CE") and num != int(num):
+        unit, num = "M", num * 12
+    if unit == "W" and num != int(num):
+        unit, num = "D", num * 7
+    n = sign * int(round(num))
+    if unit == "Y":
+        return f"{anchor.year + n:04d}"
+    if unit == "DE":
+        return f"{(anchor.year + 10 * n) // 10:03d}"
+    if unit == "CE":
+        return f"{(anchor.year + 100 * n) // 100:02d}"
+    if unit == "Q":
+        m = _add_months(anchor, 3 * n)
+        return f"{m.year:04d}-Q{(m.month - 1) // 3 + 1}"
+    if unit == "M":
+        m = _add_months(anchor, n)
+        return f"{m.year:04d}-{m.month:02d}"
+    if unit == "W":
+        return _week(anchor + timedelta(weeks=n))
+    if unit == "D":
+        return (anchor + timedelta(days=n)).isoformat()
+    # hours, minutes, seconds: the day they fall on
+    secs = {"H": 3600, "MIN": 60, "S": 1}[unit] * n
+    return (anchor + timedelta(seconds=secs)).isoformat() if abs(secs) >= 86400 else anchor.isoformat()
+
+
+def _weekday(anchor: date, k: int, direction: str, future: bool) -> date:
+    wd = anchor.isoweekday()
+    if direction == "T":
+        direction = "F" if future else "P"
+    if direction == "P":  # latest on or before
+        return anchor - timedelta(days=(wd - k) % 7)
+    if direction == "F":  # next on or after
+        return anchor + timedelta(days=(k - wd) % 7)
+    if direction == "L":  # strictly before
+        return anchor - timedelta(days=(wd - k) % 7 or 7)
+    if direction == "N":  # strictly after
+        return anchor + timedelta(days=(k - wd) % 7 or 7)
+    return anchor + timedelta(days=k - wd)  # C: same ISO week
+
+
+def _weekend(anchor: date, direction: str, future: bool) -> str:
+    wd = anchor.isoweekday()
+    if direction == "T":
+        direction = "F" if future else "P"
+    if direction == "P":  # latest weekend that has started by the anchor
+        sat = anchor - timedelta(days=(wd - 6) % 7)
+    elif direction == "F":  # next weekend not over yet
+        sat = anchor + timedelta(days=(6 - wd) % 7) if wd < 7 else anchor - timedelta(days=1)
+    elif direction == "L":  # the weekend before the current/latest one
+        sat = anchor - timedelta(days=(wd - 6) % 7 or 7) if wd != 7 else anchor - timedelta(days=8)
+    elif direction == "N":
+        sat = anchor + timedelta(days=(6 - wd) % 7 or 7)
+    else:
+        sat = anchor + timedelta(days=6 - wd)
+    return f"{_week(sat)}-WE"
+
+
+def resolve(value: str, anchor: str | None, future: bool = False) -> tuple[str, bool]:
+    """Underspecified value -> (TIMEX3 value, whether the anchor was used).
+
+    Returns ("", used) when the value cannot be resolved without a document date.
+    """
+    if not value:
+        return "", False
+    if "/" in value:
+        parts = [resolve(p, anchor, future) for p in value.split("/")]
+        if any(not v for v, _ in parts):
+            return "", any(u for _, u in parts)
+        return "/".join(v for v, _ in parts), any(u for _, u in parts)
+    a = date.fromisoformat(anchor) if anchor else None
+    m = _TOKEN.match(value)
+    used = False
+    if m:
+        rest = m.group("rest")
+        if m.group("xxxx"):
+            if a is None:
+                return ("XXXX-XX-XX" + _time_tail(rest) if "EASTER" in rest else value), False
+            value, used = f"{a.year:04d}{rest}", True
+        else:
+            if a is None:
+                return "", False
+            used = True
+            if m.group("unit"):
+                if m.group("num") == "X":
+                    return ("PAST_REF" if m.group("sign") == "-" else "FUTURE_REF"), True
+                value = _shift(a, 1 if m.group("sign") == "+" else -1, float(m.group("num")), m.group("unit")) + rest
+            elif m.group("wd"):
+                value = _weekday(a, int(m.group("wd")), m.group("wdir"), future).isoformat() + rest
+            else:
+                value = _weekend(a, m.group("wedir"), future) + rest
+    e = _EASTER.match(value)
+    if e:
+        day = easter(int(e.group(1))) + timedelta(days=int(e.group(2)))
+        value = day.isoformat() + e.group(3)
+    return value, used
+
+
+def _time_tail(rest: str) -> str:
+    i = rest.find("T")
+    return rest[i:] if i >= 0 else ""
+
+
+def valid(value: str) -> bool:
+    """A TIMEX3 value whose calendar parts exist (no 31 February)."""
+    if not value or not TIMEX_VALUE.match(value):
+        return False
+    for part in value.split("/"):
+        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", part)
+        if m:
+            try:
+                date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return False
+        m = re.match(r"^XXXX-(\d{2})-(\d{2})", part)
+        if m:
+            try:
+                date(2000, int(m.group(1)), int(m.group(2)))
+            except ValueError:
+                return False
+        t = re.search(r"T(\d{2}):(\d{2})", part)
+        if t and int(t.group(1)) == 24 and t.group(2) != "00":
+            return False
+    return True
+
+
+_GRAN_DUR = {"Y": "year", "Q": "quarter", "M": "month", "W": "week", "D": "day", "DE": "decade", "CE": "century"}
+_GRAN_TDUR = {"H": "hour", "M": "minute", "S": "second"}
+
+
+def granularity(value: str) -> str | None:
+    """The precision of a TIMEX3 value (`2019-01` -> month, `P3M` -> month)."""
+    if not value or value.endswith("_REF"):
+        return None
+    v = value.split("/")[0]
+    if v.startswith("PT"):
+        return _GRAN_TDUR.get(re.sub(r"^PT(?:\d+(?:\.\d+)?|X)", "", v))
+    if v.startswith("P"):
+        return _GRAN_DUR.get(re.sub(r"^P(?:\d+(?:\.\d+)?|X)", "", v))
+    if "T" in v:
+        t = v[v.index("T") + 1 :]
+        if t in ("MO", "MI", "AF", "EV", "NI"):
+            return "partofday"
+        return "second" if t.count(":") == 2 else "minute" if ":" in t else "hour"
+    if re.fullmatch(r"\d{3}", v):
+        return "decade"
+    if re.fullmatch(r"\d{2}", v):
+        return "century"
+    if re.fullmatch(r"(?:\d{4}|XXXX)", v):
+        return "year"
+    if v.endswith("-WE"):
+        return "weekend"
+    if re.search(r"-W(?:\d\d|XX)-[1-7]$", v) or re.fullmatch(r"(?:\d{4}|XXXX)-\d\d-\d\d", v):
+        return "day"
+    if re.search(r"-W\d\d$", v):
+        return "week"
+    if re.search(r"-(?:SP|SU|FA|WI)$", v):
+        return "season"
+    if re.search(r"-Q\d$", v):
+        return "quarter"
+    if re.search(r"-H\d$", v):
+        return "halfyear"
+    if re.fullmatch(r"(?:\d{4}|XXXX)-\d\d", v):
+        return "month"
+    return None

@@ -1,0 +1,98 @@
+"""Resolution against the document date, TIMEX3 values, traps and the header."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.dates import anchor_date, grammar_for
+from pipeline.rules import load_rules
+from pipeline.temporal.extract import extract
+from pipeline.temporal.timex import granularity, is_timex, resolve
+
+G = grammar_for(load_rules())
+
+
+def values(text, anchor="2018-11-11"):
+    return [(r["text"], r["value"]) for r in extract(text, anchor, G)]
+
+
+@pytest.mark.parametrize("text", [
+    "Die Bürgermeister trafen sich.", "Die UdSSR blieb bestehen.", "70% der Wählerschaft",
+    "Der Wert lag bei 1,5.", "Er war der erste Besuch.", "„Kuckuck 14“ ist ein Ort.",
+    "Das Büro in 1010 Wien", "Er ist 20 Jahre alt.", "die 28-jährige Frau",
+    "mindestens 2000 sind tot", "UN-Resolution 1441", "Mit 13:14 gewann er.",
+    "Sie haben bereits dreimal zusammengearbeitet.", "über 2.113 Initiativen",
+])
+def test_dateparser_traps_are_not_dates(text):
+    assert values(text) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("im Jänner 2019", [("Jänner 2019", "2019-01")]),
+    ("Mitte Mai", [("Mitte Mai", "2018-05")]),
+    ("Ende 2024", [("Ende 2024", "2024")]),
+    ("heuer", [("heuer", "2018")]),
+    ("vor 50 Jahren", [("vor 50 Jahren", "1968")]),
+    ("in den vergangenen drei Monaten", [("vergangenen drei Monaten", "P3M")]),
+    ("zweimal pro Woche", [("zweimal pro Woche", "P1W")]),
+    ("vergangenen Dienstag", [("vergangenen Dienstag", "2018-11-06")]),
+    ("gegen 16 Uhr", [("16 Uhr", "T16:00")]),
+    ("Ab März 2025", [("März 2025", "2025-03")]),
+    ("am Wochenende", [("Wochenende", "2018-W45-WE")]),
+    ("Am 30. November 2025 um 17:30 Uhr", [("30. November 2025", "2025-11-30"), ("17:30 Uhr", "2025-11-30T17:30")]),
+])
+def test_issue_expressions(text, expected):
+    assert values(text) == expected
+
+
+def test_no_document_date_never_guesses_a_year():
+    assert values("am 24. Jänner", None) == [("24. Jänner", "XXXX-01-24")]
+    assert values("gestern", None) == [("gestern", "")]
+    assert values("im Vorjahr", None) == [("Vorjahr", "")]
+
+
+def test_weekday_by_tense():
+    assert values("Am Freitag wird gewählt.", "2018-11-12") == [("Freitag", "2018-11-16")]
+    assert values("Am Freitag wurde gewählt.", "2018-11-12") == [("Freitag", "2018-11-09")]
+
+
+def test_resolve_units():
+    assert resolve("REF-1Q", "2018-02-11") == ("2017-Q4", True)
+    assert resolve("XXXX-EASTER+49", "2020-01-01") == ("2020-05-31", True)
+    assert resolve("REF+0DTEV", "2018-11-11") == ("2018-11-11TEV", True)
+    assert resolve("2019-01", None) == ("2019-01", False)
+
+
+@pytest.mark.parametrize("value,gran", [
+    ("2018-11-08/2018-11-11", "day"), ("2019-01", "month"), ("2025", "year"), ("2018-W45-WE", "weekend"),
+    ("2025-SP", "season"), ("2020-02-27TAF", "partofday"), ("2025-11-30T17:30", "minute"),
+    ("T16:00", "minute"), ("P3M", "month"), ("P12Y", "year"), ("PT2H", "hour"), ("199", "decade"),
+])
+def test_granularity_and_timex(value, gran):
+    assert is_timex(value)
+    assert granularity(value) == gran
+
+
+def test_anchor_date_keeps_working():
+    rules = load_rules()
+    assert anchor_date("8. – 11. November 2018", rules) == "2018-11-11"
+    assert anchor_date("13.07.2016", rules) == "2016-07-13"
+    assert anchor_date("keine Angabe", rules) is None
+
+
+def test_header_time_takes_document_date(blank_nlp):
+    from pipeline.ingest import DocRecord, parse_structure
+    from pipeline.runner import process_batch
+
+    text = "Vorfall | Sonstiges |\n---|---|\nUhrzeit | 16:00 |\nOrt | Hamm |\nIn Hamm wurde gefeiert.\n"
+    meta, regions = parse_structure(text)
+    rec = DocRecord("h", "h.txt", text, "", "utf-8", doc_date="2025-03-01", metadata=meta, regions=regions)
+    (res,) = process_batch(blank_nlp, [rec])
+    rows = res.tables["dates"]
+    assert [(r["text"], r["type"], r["value"]) for r in rows] == [("16:00", "TIME", "2025-03-01T16:00")]
+    assert text[rows[0]["start_char"] : rows[0]["end_char"]] == "16:00"
+
+
+def test_deterministic():
+    text = "Am 3. März 2020 und vom 8. bis 11. Mai, seit 2011, vergangenen Dienstag gegen 16 Uhr."
+    assert extract(text, "2020-06-01", G) == extract(text, "2020-06-01", G)
