@@ -182,6 +182,38 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_package(args) -> int:
+    """Package an existing run (training-work/runs/NAME/model-best) into --out."""
+    best = args.work / "runs" / args.run / "model-best"
+    perf = train.package(best, args.out, args.data)
+    print(f"packaged {best} -> {args.out}; {json.dumps(perf)}")
+    return 0
+
+
+def cmd_table(args) -> int:
+    """Markdown table of the logged experiments (for the model card)."""
+    rows = [json.loads(l) for l in EXPERIMENTS_LOG.read_text().splitlines() if l.strip()]
+    print("| name | data (train docs) | settings | quick-dev F1 | PER | LOC | ORG | MISC "
+          "| micro P/L/O | min | w/s (ner) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        rec = r["recipe"]
+        rc = rec["recipe"]
+        data = (f"GE-test x{rc['gold_repeat']}"
+                + (f" + WikiANN {'+'.join(rc['wikiann'])} ({rec['wikiann']})" if rec["wikiann"] else "")
+                + (f" + Europeana {'+'.join(rc['europeana'])} ({rec['europeana']})" if rec["europeana"] else "")
+                + (" + UD GSD" if rc.get("ud") else "")
+                + ("" if rc["misc"] else ", no MISC") + f" [{rec['train_docs']}]")
+        settings = "; ".join([r["config"]] + (["Brown-cluster vectors"] if r["cluster_vectors"] else [])
+                             + [f"{k.split('.')[-1]}={v}" for k, v in r["overrides"].items()])
+        g = r["germeval_dev"]
+        fmt = lambda l: f"{g[l]:.3f}" if l in g else "-"
+        print(f"| {r['name']} | {data} | {settings} | {r['quick_dev_ents_f'] or 0:.3f} | {fmt('PER')} "
+              f"| {fmt('LOC')} | {fmt('ORG')} | {fmt('MISC')} | **{r['germeval_dev_micro']['f']:.3f}** "
+              f"| {r['minutes']} | {r['words_per_second_ner_only']} |")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.training")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -211,6 +243,16 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--repeat", type=int, default=2)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("package", help="package an experiment run into --out")
+    p.add_argument("--run", required=True)
+    p.add_argument("--data", type=Path, default=_default_data())
+    p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
+    p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)
+    p.set_defaults(func=cmd_package)
+
+    p = sub.add_parser("table", help="markdown table of experiments.jsonl")
+    p.set_defaults(func=cmd_table)
 
     args = ap.parse_args(argv)
     return args.func(args)

@@ -91,7 +91,7 @@ def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = 
         nlp.add_pipe("simplemma_lemmatizer", last=True)
     meta = nlp.meta
     meta.update({
-        "name": MODEL_NAME.split("_", 1)[1],  # spaCy prefixes lang: de_ + reports_sm
+        "name": MODEL_NAME,
         "lang": "de",
         "version": MODEL_VERSION,
         "description": "German NER (PER/LOC/ORG[/MISC]) + simplemma lemmas, CPU pipeline "
