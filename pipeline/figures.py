@@ -86,12 +86,14 @@ class FigureRules:
     vague_plurals: dict[str, dict]
     percent: dict[tuple[str, ...], str]
     percent_of: set[str]
+    percent_no_of_after: set[str]
     currencies: dict[tuple[str, ...], tuple[str, float]]
     measures: dict[tuple[str, ...], str]
     age_units: dict[str, str]
     age_after: set[str]
     age_before: list[tuple[str, ...]]
     age_suffixes: dict[str, str]
+    age_context: set[str]
     mult_suffixes: dict[str, str]
     mult_words: dict[str, float]
     date_units: set[str]
@@ -105,6 +107,7 @@ class FigureRules:
     year_context: set[str]
     date_nouns: set[str]
     adjective_endings: tuple[str, ...]
+    partitive: set[str]
     max_adjectives: int
     not_adjectives: set[str]
     nominalised_ending: str
@@ -191,12 +194,14 @@ def compile_rules(rules: Rules) -> FigureRules:
         vague_plurals={str(k).lower(): v for k, v in (get("qualifiers.yaml", "vague_plurals", {}, False) or {}).items()},
         percent={k: str(v) for k, v in _phrases(get("units.yaml", "percent"), upath, line_of(ud)).items()},
         percent_of=lowerset("units.yaml", "percent_of"),
+        percent_no_of_after=lowerset("units.yaml", "percent_no_of_after", False),
         currencies=currencies,
         measures={k: str(v) for k, v in _phrases(get("units.yaml", "measures"), upath, line_of(ud)).items()},
         age_units={str(k).lower(): str(v) for k, v in ages["units"].items()},
         age_after={str(x).lower() for x in ages["after"]},
         age_before=[tuple(str(x).lower().split()) for x in ages["before"]],
         age_suffixes={str(k).lower(): str(v) for k, v in ages["adjective_suffixes"].items()},
+        age_context={str(x).lower() for x in ages.get("context_nouns", [])},
         mult_suffixes={str(k).lower(): str(v) for k, v in mult["suffixes"].items()},
         mult_words={str(k).lower(): float(v) for k, v in mult["words"].items()},
         mult_word_unit=str(mult.get("word_unit", "fach")),
@@ -211,6 +216,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         year_context={str(x).lower() for x in years["context_before"]},
         date_nouns=lowerset("negatives.yaml", "date_nouns"),
         adjective_endings=tuple(get("nouns.yaml", "adjective_endings")),
+        partitive=lowerset("nouns.yaml", "partitive", False),
         max_adjectives=int(get("nouns.yaml", "max_adjectives", 3, False)),
         not_adjectives=lowerset("nouns.yaml", "not_adjectives"),
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
@@ -345,7 +351,7 @@ class Finder:
             return False
         if self.has_pos and t.pos_:
             return t.pos_ in ("NOUN", "PROPN")
-        if t.is_stop or t.text.lower() in self.fr.not_adjectives or t.text.lower() in self.fr.article_forms:
+        if t.is_stop or t.text.lower() in self.fr.article_forms:
             return False
         return t.text[:1].isalpha()
 
@@ -371,6 +377,12 @@ class Finder:
     def unit_lemma(self, t: Token) -> str:
         fr = self.fr
         low = t.text.lower()
+        # `Schwimmerinnen und Schwimmern` -> the base form of the pair
+        if low.endswith(("innen", "in")) and t.i + 2 < self.n and self.doc[t.i + 1].text.lower() in ("und", "oder"):
+            other = self.doc[t.i + 2]
+            base = other.lemma_ or other.text
+            if base[:1].isupper() and t.text.startswith(base) and len(base) >= 3:
+                return base
         if low in fr.lemma_overrides:
             return fr.lemma_overrides[low]
         if t.norm_ and t.norm_ != t.text and t.norm_[:1].isupper():
@@ -433,6 +445,8 @@ class Finder:
         # ordinal digits `61.`
         if text.endswith(".") and _PLAIN_INT.match(text[:-1]) and len(text) <= 4:
             return Num(i, i + 1, float(text[:-1]), hint="ordinal", end_char=t.idx + len(text))
+        if text.endswith(".") and parse_digits(text[:-1]) is not None and not _PLAIN_INT.match(text[:-1]):
+            return Num(i, i + 1, parse_digits(text[:-1]), end_char=t.idx + len(text) - 1)
         # glued: 75ml, 28-jährige, 12-Pfund, 1,5-fache, siebenhundert-Euro
         m = _GLUED.match(text)
         head_v, rest = None, None
@@ -486,9 +500,11 @@ class Finder:
             # a share on its own: `die Hälfte der`, `ein Drittel der`, `Dreiviertel der`
             nxt = self._next(i + 1)
             prev_low = doc[i - 1].text.lower() if i > 0 else ""
-            if nxt < self.n and doc[nxt].text.lower() in fr.percent_of and (
+            if nxt < self.n and (doc[nxt].text.lower() in fr.percent_of or doc[nxt].text.lower() in fr.partitive) and (
                 prev_low in fr.article_forms or prev_low in ("die", "der") or fr.fractions[low] > 0.5
             ):
+                if prev_low in ("die", "der"):
+                    return Num(i - 1, i + 1, fr.fractions[low], hint="fraction", is_word=True)
                 return Num(i, i + 1, fr.fractions[low], hint="fraction", is_word=True)
             return None
         # cardinal word
@@ -585,13 +601,21 @@ class Finder:
             return None
         if prev is not None and self.negative_token(prev.text) and any(c.isdigit() for c in prev.text):
             return None  # the rest of a phone number or identifier (`0221 123456`)
+        if prev is not None and prev.text in ("-", "/", "–") and not prev.whitespace_ and start >= 2 and doc[start - 2].text[-1:].isdigit():
+            return None  # `88-1234`, `UA/2025/047`
+        if prev is not None and prev_low in ("und", "oder", "bis", ",", "–", "-") and start >= 3:
+            if parse_digits(doc[start - 2].text) is not None and (
+                doc[start - 3].text.lower() in fr.preceding_words or doc[start - 3].lemma_.lower() in fr.preceding_words
+            ):
+                return None  # `Linien 21 und 95`
         if prev is not None and prev_low in fr.vague_before_scale and num.is_word and num.value >= 100:
             vb = fr.vague_before_scale[prev_low]
             num.value *= float(vb["factor"])
             num.qualifier = vb["qualifier"]
             start = start - 1
         row = {"value": num.value, "value_max": num.value_max, "qualifier": num.qualifier or "=", "unit": None,
-               "kind": "count", "of": None, "unit_source": None, "metadata_key": None, "rule": "count"}
+               "kind": "count", "of": None, "unit_source": None, "metadata_key": None, "rule": "count",
+               "_num_start": num.start}
         q_start = start
         if num.qualifier is None:
             q, q_start = self._qualifier(start)
@@ -658,8 +682,6 @@ class Finder:
                 nl = noun.text.lower()
                 if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
                     return None
-                if nl == "mal":
-                    return None
                 row.update(unit=self.unit_lemma(noun), kind="ordinal", unit_source="noun", rule="ordinal")
                 unit_end = na[1] + 1
         elif num.hint == "fraction":
@@ -703,6 +725,10 @@ class Finder:
         # bare years, elsewhere
         if num.raw_int and fr.year_min <= num.value <= fr.year_max and row["qualifier"] == "=" and row["unit"] is None and row["kind"] == "count":
             return None
+        # a key before a scaled or decimal number (`Mitarbeitende 2,1 Tsd.`): the key is the unit
+        if row["unit"] is None and row["kind"] == "count" and prev is not None and q_start == num.start and self.is_noun(prev) \
+                and (num.end > num.start + 1 or "," in doc[num.start].text):
+            row.update(unit=self.unit_lemma(prev), unit_source="key", rule="count")
         # numbers inside names: `Kuckuck 14`, `Clayallee 170` (no counted noun after)
         if row["unit"] is None and row["kind"] == "count" and prev is not None and _is_cap(prev) and q_start == num.start:
             if prev.is_alpha and not (prev.is_sent_start and prev.lemma_[:1].islower()):
@@ -744,10 +770,12 @@ class Finder:
     def _coordinated_article(self, i: int) -> bool:
         """`2 versuchte und ein vollendeter Einbruch` / `ein Tor und 2 Vorlagen`."""
         doc = self.doc
-        if i > 0 and doc[i - 1].text.lower() in ("und", "oder", ","):
-            for k in range(max(0, i - 5), i - 1):
-                if doc[k].like_num or parse_digits(doc[k].text) is not None:
-                    return True
+        if i > 0 and doc[i - 1].text.lower() in ("und", "oder"):
+            k = i - 2
+            while k >= 0 and self.is_adjective(doc[k]) and k > i - 5:
+                k -= 1
+            if k >= 0 and parse_digits(doc[k].text) is not None:
+                return True
         na = self.noun_after(i + 1)
         if na:
             k = self._next(na[1] + 1)
@@ -758,6 +786,10 @@ class Finder:
         return False
 
     def _percent_of(self, end: int, row: dict) -> None:
+        s = row.get("_num_start")
+        if s is not None and s > 0 and self.doc[s - 1].text.lower() in self.fr.percent_no_of_after \
+                and not (s > 1 and self.doc[s - 2].text.lower() == "bis"):
+            return  # `zu 75 Prozent der Freistaat`: adverbial, the noun is the subject
         k = self._next(end)
         if k < self.n and self.doc[k].text.lower() in self.fr.percent_of:
             na = self.noun_after(k + 1)
@@ -797,9 +829,11 @@ class Finder:
         if age_unit:
             k = self._next(j + 1)
             before = any(self.match_backward(row_start, {p: 1 for p in fr.age_before}) for row_start in [num.start])
-            if (k < self.n and doc[k].text.lower() in fr.age_after) or before:
-                row.update(unit=age_unit, kind="measure", unit_source="word", rule="age",
-                           _unit_end=(k + 1) if (k < self.n and doc[k].text.lower() in fr.age_after) else j + 1)
+            window = doc[max(0, num.start - 6) : num.start]
+            before = before or any(t.lemma_.lower() in fr.age_context or t.text.lower() in fr.age_context for t in window)
+            after = k < self.n and (doc[k].text.lower() in fr.age_after or doc[k].lemma_.lower() in fr.age_after)
+            if after or before:
+                row.update(unit=age_unit, kind="measure", unit_source="word", rule="age", _unit_end=(k + 1) if after else j + 1)
                 return True
         if t.text.lower() in fr.date_units or tl in fr.date_units:
             return False  # a duration or a time: the dates stage's
@@ -832,10 +866,22 @@ class Finder:
             if idx + 1 < len(figures):
                 nxt = figures[idx + 1]
                 between = [t for t in doc[f["_num_end"] : nxt["_start_tok"]] if not t.is_space]
-                if nxt["kind"] == "count" and nxt["unit"] and len(between) <= 4 and any(
+                if nxt["kind"] in ("count", "measure", "money", "percent") and nxt["unit"] and len(between) <= 4 and any(
                     t.text.lower() in ("und", "oder", "bis", ",") for t in between
                 ) and all(t.text.lower() in ("und", "oder", "bis", ",") or self.is_adjective(t) for t in between):
                     f["unit"], f["unit_source"] = nxt["unit"], "coordinated"
+                    f["kind"], f["rule"] = nxt["kind"], nxt["rule"]
+                    continue
+            # partitive: `rund 120 der insgesamt 2,1 Tsd. Stellen`, `50 der Initiativen`
+            k = self._next(f["_num_end"])
+            if k < self.n and doc[k].text.lower() in self.fr.partitive:
+                if idx + 1 < len(figures) and figures[idx + 1]["unit"] and figures[idx + 1]["kind"] == "count" \
+                        and figures[idx + 1]["_start_tok"] - k <= 3:
+                    f["unit"], f["unit_source"] = figures[idx + 1]["unit"], "partitive"
+                    continue
+                na = self.noun_after(k + 1)
+                if na:
+                    f["unit"], f["unit_source"] = self.unit_lemma(doc[na[1]]), "partitive"
                     continue
             # elision: `von denen 50 umgesetzt wurden` -> the previous figure's noun
             for prev in reversed(figures[:idx]):
