@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from .grammar import Grammar, Rule
 from .timex import granularity, resolve, valid
@@ -20,7 +21,7 @@ _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _SENT_END = re.compile(r"(?<![0-9])[.!?](?=\s+[A-ZÄÖÜ„\"])|\n\s*\n|\n(?=[A-ZÄÖÜ#>*-])")
 _WORD = re.compile(r"\w+")
 _TIME_ONLY = re.compile(r"^T[^/]*(?:/T.*)?$")
-_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d$")
+_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d(?:T(?:MO|MI|AF|EV|NI))?$")
 
 
 @dataclass
@@ -85,18 +86,21 @@ def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) ->
 
 
 def _apply_prefix(text: str, c: Match, grammar: Grammar, lower_bound: int) -> None:
-    window_start = max(lower_bound, c.start - 40)
-    m = grammar.prefix_regex.search(text, window_start, c.start)
-    if not m:
-        return
-    prep = " ".join(m.group("prep").lower().split())
-    info = grammar.prefixes.get(prep)
-    if not info:
-        return
-    # a prefix already inside the match (`seit 2011` matched by the rule) is not repeated
-    c.modifier = info.get("modifier")
-    if info.get("keep"):
-        c.start = m.start()
+    """Prefix words before the match (`ab`, `seit`, `bis etwa`): the outer one's modifier."""
+    pos = c.start
+    for _ in range(2):
+        m = grammar.prefix_regex.search(text, max(lower_bound, pos - 40), pos)
+        if not m:
+            return
+        info = grammar.prefixes.get(" ".join(m.group("prep").lower().split()))
+        if not info:
+            return
+        types = info.get("types")
+        if not types or c.rule.type in types:
+            c.modifier = info.get("modifier")
+            if info.get("keep"):
+                c.start = m.start()
+        pos = m.start()
 
 
 def _number(word: str, grammar: Grammar) -> str | None:
@@ -196,9 +200,17 @@ def fill(template: str, fields: dict[str, str]) -> str | None:
     return _FIELD.sub(lambda x: fields[x.group(1)], out)
 
 
-def _is_future(sentence: str, grammar: Grammar) -> bool:
+def _clause(text: str, s0: int, s1: int, start: int, end: int) -> str:
+    """The clause around an expression: its sentence cut at `,;:–` (not inside it)."""
+    left = max(text.rfind(ch, s0, start) for ch in ",;:–")
+    rights = [i for i in (text.find(ch, end, s1) for ch in ",;:–") if i >= 0]
+    return text[max(left + 1, s0) : min(rights) if rights else s1]
+
+
+def _tense(sentence: str, grammar: Grammar) -> str | None:
     words = {w.lower() for w in _WORD.findall(sentence)}
-    return bool(words & grammar.future_words) and not (words & grammar.past_words)
+    past, future = bool(words & grammar.past_words), bool(words & grammar.future_words)
+    return "past" if past else "future" if future else None
 
 
 def extract(text: str, anchor: str | None, grammar: Grammar,
@@ -220,11 +232,11 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
             continue
         si = _sentence_index(sentences, c.start)
         s0, s1 = sentences[si] if sentences else (0, len(text))
-        future = _is_future(text[s0:s1], grammar) if ("WD" in raw_value or "WE" in raw_value) else False
+        tense = _tense(_clause(text, s0, s1, c.start, c.end), grammar) if re.search(r"WD|WE|XXXX-\d", raw_value) else None
         if c.rule.type == "SET":
             value, used = raw_value, False  # a set is not anchored (`XXXX-WXX-1`)
         else:
-            value, used = resolve(raw_value, anchor, future)
+            value, used = resolve(raw_value, anchor, tense)
         if value and not valid(value):
             continue
         modifier = c.modifier or c.rule.modifier or f.get("pos") or f.get("q")
@@ -251,17 +263,42 @@ def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:
     return lo
 
 
-def _attach_days(rows: list[dict], sent_of: list[int]) -> None:
-    """A clock time takes the day named in the same sentence (nearest one)."""
+def _attach_days(rows: list[dict], sent_of: list[int], window: int = 800) -> None:
+    """A clock time takes the day named in the same sentence (nearest one), else the
+    nearest day named before it within `window` characters.  After a night
+    (`Nacht zum Mittwoch` = Tuesday TNI) a morning time is on the next day; an interval
+    ending before it starts (`22 Uhr bis 5 Uhr`) ends on the next day."""
     for i, r in enumerate(rows):
         if r["type"] != "TIME" or not r["value"] or not _TIME_ONLY.match(r["value"]):
             continue
-        days = [j for j, o in enumerate(rows) if sent_of[j] == sent_of[i] and o["type"] == "DATE"
-                and _DAY_VALUE.match(o["value"] or "")]
-        if not days:
-            continue
-        j = min(days, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
-        day = rows[j]["value"]
-        r["value"] = "/".join(day + p for p in r["value"].split("/"))
+        days = [j for j, o in enumerate(rows) if j != i and o["type"] in ("DATE", "TIME") and _DAY_VALUE.match(o["value"] or "")]
+        same = [j for j in days if sent_of[j] == sent_of[i] and rows[j]["type"] == "DATE"]
+        if same:
+            j = min(same, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
+        else:
+            before = [j for j in days if j < i and r["start_char"] - rows[j]["end_char"] <= window]
+            if not before:
+                continue
+            j = before[-1]
+        src = rows[j]["value"]
+        day = date.fromisoformat(src[:10]) if src[:4].isdigit() else None
+        parts = r["value"].split("/")
+        out = []
+        d0 = None
+        for k, p in enumerate(parts):
+            if day is None:
+                out.append(src[:10] + p)
+                continue
+            if k == 0:
+                d0 = day + timedelta(days=1) if src.endswith("TNI") and _is_morning(p) else day
+                out.append(d0.isoformat() + p)
+            else:
+                later = p[1:3].isdigit() and parts[0][1:3].isdigit() and p[1:] < parts[0][1:]
+                out.append((d0 + timedelta(days=1 if later else 0)).isoformat() + p)
+        r["value"] = "/".join(out)
         r["granularity"] = granularity(r["value"])
         r["anchor"] = r["anchor"] or rows[j]["anchor"]
+
+
+def _is_morning(time_part: str) -> bool:
+    return time_part in ("TMO", "TMI") or (time_part[1:3].isdigit() and int(time_part[1:3]) < 12)

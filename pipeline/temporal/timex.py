@@ -35,6 +35,9 @@ _TOKEN = re.compile(
     r"|(?P<xxxx>XXXX))(?P<rest>.*)$"
 )
 _EASTER = re.compile(r"^(\d{4})-EASTER([+-]\d+)(.*)$")
+_NTH_WEEKDAY = re.compile(r"^(\d{4})-(\d\d)-WD([1-7])N([1-5])(.*)$")
+_SHIFT = re.compile(r"^(\d{4}-\d\d-\d\d)@([+-]\d+)(.*)$")
+_MONTH_REST = re.compile(r"^-(\d\d)(?:-\d\d)?(?:T.*)?$")
 
 
 def is_timex(value: str) -> bool:
@@ -126,15 +129,19 @@ def _weekend(anchor: date, direction: str, future: bool) -> str:
     return f"{_week(sat)}-WE"
 
 
-def resolve(value: str, anchor: str | None, future: bool = False) -> tuple[str, bool]:
+def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[str, bool]:
     """Underspecified value -> (TIMEX3 value, whether the anchor was used).
 
+    `tense` (`past`, `future` or None) is the sentence's: it turns bare weekdays and
+    weekends, and moves a month without year that lies after (past) / before (future)
+    the document's month to the previous / next year.
     Returns ("", used) when the value cannot be resolved without a document date.
     """
+    future = tense == "future"
     if not value:
         return "", False
     if "/" in value:
-        parts = [resolve(p, anchor, future) for p in value.split("/")]
+        parts = [resolve(p, anchor, tense) for p in value.split("/")]
         if any(not v for v, _ in parts):
             return "", any(u for _, u in parts)
         return "/".join(v for v, _ in parts), any(u for _, u in parts)
@@ -145,8 +152,14 @@ def resolve(value: str, anchor: str | None, future: bool = False) -> tuple[str, 
         rest = m.group("rest")
         if m.group("xxxx"):
             if a is None:
-                return ("XXXX-XX-XX" + _time_tail(rest) if "EASTER" in rest else value), False
-            value, used = f"{a.year:04d}{rest}", True
+                return ("" if "EASTER" in rest or "WD" in rest else value), False
+            year = a.year
+            mm = _MONTH_REST.match(rest)
+            if mm and tense == "past" and int(mm.group(1)) > a.month:
+                year -= 1
+            elif mm and tense == "future" and int(mm.group(1)) < a.month:
+                year += 1
+            value, used = f"{year:04d}{rest}", True
         else:
             if a is None:
                 return "", False
@@ -163,12 +176,15 @@ def resolve(value: str, anchor: str | None, future: bool = False) -> tuple[str, 
     if e:
         day = easter(int(e.group(1))) + timedelta(days=int(e.group(2)))
         value = day.isoformat() + e.group(3)
+    n = _NTH_WEEKDAY.match(value)
+    if n:
+        first = date(int(n.group(1)), int(n.group(2)), 1)
+        day = first + timedelta(days=(int(n.group(3)) - first.isoweekday()) % 7 + 7 * (int(n.group(4)) - 1))
+        value = day.isoformat() + n.group(5)
+    s = _SHIFT.match(value)
+    if s:
+        value = (date.fromisoformat(s.group(1)) + timedelta(days=int(s.group(2)))).isoformat() + s.group(3)
     return value, used
-
-
-def _time_tail(rest: str) -> str:
-    i = rest.find("T")
-    return rest[i:] if i >= 0 else ""
 
 
 def valid(value: str) -> bool:

@@ -60,6 +60,8 @@ def test_resolve_units():
     assert resolve("REF-1Q", "2018-02-11") == ("2017-Q4", True)
     assert resolve("XXXX-EASTER+49", "2020-01-01") == ("2020-05-31", True)
     assert resolve("REF+0DTEV", "2018-11-11") == ("2018-11-11TEV", True)
+    assert resolve("XXXX-12", "2025-02-03", "past") == ("2024-12", True)
+    assert resolve("XXXX-05-WD7N2", "2025-02-03") == ("2025-05-11", True)
     assert resolve("2019-01", None) == ("2019-01", False)
 
 
