@@ -431,6 +431,10 @@ class Finder:
                         j = k
                         if "," in doc[k].text:
                             break
+                    elif k < self.n and _THREE.match(doc[k].text[:-1]) and doc[k].text.endswith(".") and not self.blocked[k]:
+                        digits += doc[k].text[:-1]  # `1 414 021 100.` at the end of a sentence
+                        v = parse_digits(digits)
+                        return Num(i, k + 1, v, end_char=doc[k].idx + len(doc[k].text) - 1)
                     else:
                         break
                 if j > i:
@@ -449,6 +453,12 @@ class Finder:
             return Num(i, i + 1, parse_digits(text[:-1]), end_char=t.idx + len(text) - 1)
         # glued: 75ml, 28-jährige, 12-Pfund, 1,5-fache, siebenhundert-Euro
         m = _GLUED.match(text)
+        if m is None and text.endswith(".") and _GLUED.match(text[:-1]):
+            m = _GLUED.match(text[:-1])
+            inner = self.number_at_text(i, text[:-1])
+            if inner is not None:
+                inner.end_char = t.idx + len(text) - 1
+                return inner
         head_v, rest = None, None
         if m:
             head_v, rest = parse_digits(m.group("num")), m.group("rest")
@@ -527,6 +537,17 @@ class Finder:
             return Num(i, i + 1, float(vp["value"]), hint="vague", qualifier=vp.get("qualifier"), is_word=True)
         return None
 
+    def number_at_text(self, i: int, text: str) -> Num | None:
+        """`number_at` for a token text without its final period (`12.345$.`)."""
+        m = _GLUED.match(text)
+        if not m:
+            return None
+        head_v, r = parse_digits(m.group("num")), m.group("rest").lower()
+        if head_v is None or r not in self.fr.glued_units:
+            return None
+        kind, unit, factor = self.fr.glued_units[r]
+        return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind)
+
     def extend(self, num: Num) -> Num | None:
         """Scale words, fractions and `halbe`, word compositions after the base number."""
         doc, fr, w = self.doc, self.fr, self.fr.words
@@ -537,7 +558,19 @@ class Finder:
             num.end = j = j + 1
             num.hint = "halves"
         # `ein Drittel`, `zwei Drittel`
-        if j < self.n and num.hint is None and doc[j].text.lower() in fr.fractions and _is_cap(doc[j]):
+        if j < self.n and doc[j].text.lower() == "komma" and num.hint is None:
+            digits, k = "", j + 1
+            while k < self.n:
+                d = doc[k].text
+                dv = int(d) if d.isdigit() else parse_number_word(d.lower(), w)
+                if dv is None or not (0 <= dv <= 9 or (d.isdigit() and not digits)):
+                    break
+                digits += str(dv)
+                k += 1
+            if digits:
+                num.value = float(f"{int(num.value)}.{digits}")
+                num.end = j = k
+        if j < self.n and num.hint is None and doc[j].text.lower() in fr.fractions and (_is_cap(doc[j]) or num.is_word):
             num.value *= fr.fractions[doc[j].text.lower()]
             num.end = j = j + 1
             num.hint = "fraction"
@@ -857,8 +890,22 @@ class Finder:
         return True
 
     def post(self, figures: list[dict]) -> None:
-        """Units for counts without a noun: coordination, then elision."""
+        """Money sums, then units for counts without a noun: coordination, elision."""
         doc = self.doc
+        k = 0
+        while k + 1 < len(figures):
+            f, nxt = figures[k], figures[k + 1]
+            between = [t.text.lower() for t in doc[f["_end_tok"] : nxt["_start_tok"]] if not t.is_space]
+            small = nxt["value"] < 1 if nxt["kind"] == "money" else (nxt["kind"] == "count" and nxt["unit"] is None and nxt["value"] < 100)
+            if f["kind"] == "money" and between in ([], ["und"]) and small and (nxt["unit"] in (f["unit"], None) or nxt["text"].lower().endswith(("cent", "ct", "ct."))) and f["value_max"] is None:
+                # `zwei Euro und fünfzig Cent`, `15 Dollar 50`
+                f["value"] += nxt["value"] if nxt["kind"] == "money" else nxt["value"] / 100
+                f["end_char"] = nxt["end_char"]
+                f["text"] = doc.text[f["start_char"] : f["end_char"]]
+                f["_end_tok"] = nxt["_end_tok"]
+                del figures[k + 1]
+                continue
+            k += 1
         for idx, f in enumerate(figures):
             if f["kind"] != "count" or f["unit"] is not None:
                 continue

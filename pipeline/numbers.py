@@ -118,6 +118,15 @@ def parse_number_word(word: str, w: NumberWords) -> int | None:
         if t in s:
             left, _, right = s.partition(t)
             mult = 1 if left == "" else (w.unit_prefixes.get(left) or _below_1000(left, w))
+            if mult is None and left:
+                # `hunderteintausend`: a unit prefix ends the multiplier (ein -> eins)
+                for pre, val in w.unit_prefixes.items():
+                    if left.endswith(pre):
+                        head = left[: -len(pre)]
+                        hv = _below_1000(head, w) if head else 0
+                        if hv is not None and (hv % 100) == 0:
+                            mult = hv + val
+                            break
             if mult is None or mult == 0:
                 return None
             rest = 0 if right == "" else _below_1000(right, w)

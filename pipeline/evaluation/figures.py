@@ -75,7 +75,7 @@ def _de_float(s) -> float | None:
 
 def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
-        return a is b
+        return a is None and b is None
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b)) or abs(a - b) < 1e-3 * max(1.0, abs(b)) and abs(b) < 1
 
 
@@ -110,7 +110,8 @@ def eval_recognizers(runner: Runner, folder: Path) -> list[dict]:
                 if not hits:
                     continue
                 c["found"] += 1
-                if exp is None or any(_close(_compared_value(f), exp) or _close(f["value"], exp) for f in hits):
+                if exp is None or any(_close(_compared_value(f), exp) or _close(f["value"], exp)
+                                      or _close(f.get("value_max"), exp) for f in hits):
                     c["value"] += 1
                 unit = res.get("unit")
                 if unit:
