@@ -56,6 +56,7 @@ NEVER = "entities/stoplists/never.yaml"
 ADMIN = "entities/admin_types.yaml"
 ROLES = "roles/roles.yaml"
 EXAMPLES = "entities/examples.yaml"
+GENDER = "entities/org_gender.yaml"
 
 TIER_RULE, TIER_MODEL, TIER_GAZ, TIER_MODEL_MISC = 3, 2, 1, 0
 MAX_PHRASE_TOKENS = 8
@@ -144,9 +145,11 @@ def _load_never(rules: Rules) -> Never:
     )
 
 
-def _load_admin(rules: Rules) -> dict[str, str]:
+def _load_admin(rules: Rules) -> tuple[dict[str, str], dict[str, list[str]]]:
     data = rules.yaml(ADMIN) or {}
-    return {str(f): t for t, forms in (data.get("types") or {}).items() for f in forms}
+    forms = {str(f): t for t, fs in (data.get("types") or {}).items() for f in fs}
+    institutions = {str(k): list(v) for k, v in (data.get("institutions") or {}).items()}
+    return forms, institutions
 
 
 @dataclass
@@ -163,7 +166,13 @@ class EntityRules:
     def __init__(self, rules: Rules):
         self.rules = rules
         self.never = _load_never(rules)
-        self.admin = _load_admin(rules)
+        self.admin, self.institutions = _load_admin(rules)
+        self.gender_endings: list[tuple[str, str]] = []
+        if rules.file(GENDER):
+            g = rules.yaml(GENDER) or {}
+            for gender in ("feminine", "neuter", "masculine"):
+                self.gender_endings.extend((str(e), gender) for e in g.get(gender) or [])
+            self.gender_endings.sort(key=lambda p: -len(p[0]))
         self.roles = _load_roles(rules)
         self.lexicons: dict[str, frozenset] = {}
         for f in rules.files(LEXICON_GLOB):
@@ -196,6 +205,13 @@ class EntityRules:
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
         _register_lexicon_flags(sorted(self.lexicons) + ["roles_any", "never_any"])
+
+    def gender_of(self, word: str) -> str | None:
+        low = word.lower()
+        for ending, gender in self.gender_endings:
+            if low.endswith(ending):
+                return gender
+        return None
 
     def is_role(self, token: Token) -> str | None:
         return self.roles.role_of(token)
@@ -290,20 +306,41 @@ def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
                 out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
                 break
         else:
-            # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
             t = doc[i].text
-            if t[:1].isupper() and t.endswith("s") and len(t) > 4:
-                base = er.canonical_place(t)
-                if base is not None:
-                    p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
-                    out.append(Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base))
+            if not t[:1].isupper() or len(t) < 4:
+                continue
+            # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
+            base = er.canonical_place(t) if t.endswith("s") else None
+            if base is not None:
+                p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
+                out.append(Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base))
+                continue
+            # compass parts of a known place: `Nordhessen`, `Ostdeutschland`, `Hamm-Mitte`, `Dorfen-Nord`
+            m = _COMPASS_PREFIX.match(t)
+            if m and phrase_key(m.group(2)[:1].upper() + m.group(2)[1:]) in er.loc_phrases:
+                out.append(Cand(i, i + 1, "LOC", "rule:compass", TIER_GAZ, t))
+                continue
+            m = _DISTRICT_SUFFIX.match(t)
+            if m and phrase_key(m.group(1)) in er.loc_phrases:
+                out.append(Cand(i, i + 1, "LOC", "rule:district", TIER_GAZ, t))
     return out
+
+
+_COMPASS_PREFIX = re.compile(r"^(Nord|Süd|Ost|West|Mittel|Nordost|Nordwest|Südost|Südwest|Ober|Nieder|Unter)([A-ZÄÖÜ]?[a-zäöüß]+)$")
+_DISTRICT_SUFFIX = re.compile(r"^([A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)-(?:Mitte|Nord|Süd|Ost|West|Nordost|Nordwest|Südost|Südwest|Zentrum|Innenstadt|Altstadt|Land|Stadt)$")
 
 
 def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
     if c.exact:
         return c
     s, e = c.start, c.end
+    # `(Niedersächsischen) Landkreis Hameln-Pyrmont` is the place Hameln-Pyrmont, whatever
+    # label the model gave the whole span: admin word + place -> LOC (+ admin_type)
+    k = s
+    while k < e - 1 and (doc[k].lower_ in er.never.leading_words or er.never.is_never(doc[k].text)):
+        k += 1
+    if k < e - 1 and doc[k].text in er.admin and c.label != "LOC" and doc[k + 1].text[:1].isupper():
+        c.label, s = "LOC", k
     while s < e:
         tok = doc[s]
         low = tok.text.lower()
@@ -353,7 +390,7 @@ def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
         heads = er.lexicons.get("org_heads", frozenset()) | er.lexicons.get("org_place_heads", frozenset())
         if c.label == "ORG" and t in heads and t not in er.lexicons.get("generic_institutions", ()):
             return True
-        if er.is_role(span[0]) is not None or t in er.lexicons.get("titles", ()):
+        if (er.is_role(span[0]) is not None and not (c.label == "ORG" and t in er.lexicons.get("generic_institutions", ()))) or t in er.lexicons.get("titles", ()):
             return True
         for suf in er.never.derived_suffixes:
             if t.endswith(suf) and t[:1].isupper() and len(t) > len(suf) + 2:
@@ -365,7 +402,7 @@ def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
 
 
 def _resolve(cands: list[Cand]) -> list[Cand]:
-    order = sorted(cands, key=lambda c: (-(c.end - c.start), -c.tier, c.start, c.label, c.source))
+    order = sorted(cands, key=lambda c: (-(c.end - c.start), -c.tier, c.label == "MISC", c.start, c.label, c.source))
     taken: set[int] = set()
     kept = []
     for c in order:
@@ -505,7 +542,7 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
         problems.append(exc)
     if nlp is None or "de_entities" not in nlp.pipe_names:
         return problems
-    for rel in (EXAMPLES, NEVER, ADMIN):
+    for rel in (EXAMPLES, NEVER, ADMIN, GENDER):
         f = rules.file(rel)
         if f is None:
             continue

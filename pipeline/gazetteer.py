@@ -39,13 +39,13 @@ EXCLUDE = RULES_DIR / "stoplists" / "gazetteer_exclude.txt"
 
 _ORG_WORDS = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bSE\b|e\.\s?V\.|mbH|Amt\b|amt\b|Ministeri|gericht|Gericht|Bundes|Berufsgenossenschaft|"
-    r"Versicherung|Bank|Sparkasse|Universität|Hochschule|Klinik|Verlag|Verband|Stiftung|Kasse|Behörde|"
-    r"Postfach|Großkunde|Verwaltung|Zentrale|Service|Deutsche |Landes|Finanz|Polizei|Direktion|"
-    r"Spedition|Logistik|Industrie|\bu\.|\bf\.|&|/|\d|[A-ZÄÖÜ]{2}|"
-    r"(?i:kasse|rundfunk|versicher|center|anstalt|agentur|gesellschaft|kontor|versand|gruppe|holding|"
-    r"international|deutschland|germany|studio|büro|service|vertrieb|zentrale|fabrik|werke\b|werk\b|"
+    r"(?:Versicherung|Bank|Sparkasse|Universität|Hochschule|Klinik|Verlag|Verband|Stiftung|Kasse|Behörde|"
+    r"Postfach|Großkunde|Verwaltung|Zentrale|Service|Finanz|Polizei|Direktion|"
+    r"Spedition|Logistik|Industrie)\b|Deutsche |\bu\.|\bf\.|&|/|\d|[A-ZÄÖÜ]{2}|"
+    r"(?i:versicher|(?:kasse|rundfunk|center|anstalt|agentur|gesellschaft|kontor|versand|gruppe|holding|"
+    r"international|deutschland|germany|studio|büro|service|vertrieb|zentrale|fabrik|werke|werk|"
     r"krankenhaus|klinikum|schule|kaserne|flughafen|bahnhof|messe|handel|technik|systems|marketing|"
-    r"gericht|anwaltschaft|finanz|direkt|post\b|lotto|quelle|otto\b|media|verlag)"
+    r"gericht|anwaltschaft|finanz|direkt|post|lotto|quelle|otto|media|verlag)\b)"
 )
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÄÖÜ][\w'.\-]*|\(.*\)|am|an|bei|im|in|ob|vor|auf|unter|der|die|dem|den|des|zu|zum|zur|a\.|d\.|i\.|b\.|v\.|St\.|Sankt)$")
 _ADMIN_PREFIX = re.compile(r"^(?:Landkreis|Kreis|Stadtkreis|Region|Bezirk|Kanton|Regierungsbezirk|Verwaltungsgemeinschaft|Amt)\s+")
@@ -212,7 +212,7 @@ def build(data: Path) -> dict:
     names = read_first_names(gaz / "first-names")
     keep = sorted(
         n for n, c in names.items()
-        if c >= 2 and len(n) >= 3 and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüßéèáàëïçñ]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàëïç]+)?", n)
+        if c >= 2 and len(n) >= 3 and re.fullmatch(r"[^\W\d_][^\W\d_]+(?:-[^\W\d_]+)?", n) and n[0].isupper() and n[1:].replace("-", "").islower()
         and n not in exclude and n not in entries and not _is_common_word(n, as_name, as_word)
     )
     FIRST_NAMES_OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ Oberbürgermeister`).  Rows: `roles` table, and the `role` column of `mentions`.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 
 from spacy.language import Language
@@ -64,22 +65,74 @@ def base_canonical(ent: Span, er: EntityRules, doc_place: str | None) -> str:
     if label in ("LOC", "GPE"):
         return er.canonical_place(text) or text
     if label == "ORG":
-        last = ent[-1].text
-        heads = er.lexicons.get("org_heads", frozenset()) | er.lexicons.get("org_place_heads", frozenset()) | er.lexicons.get("generic_institutions", frozenset())
-        for ending in ("es", "s"):
-            if last.endswith(ending):
-                stem = last[: -len(ending)]
-                if stem in heads or any(stem.endswith("-" + h) for h in heads) or (len(ent) == 1 and stem in heads):
-                    text = text[: -len(ending)]
-                    break
-        if len(ent) == 1 and doc_place and text in er.lexicons.get("generic_institutions", frozenset()):
-            return f"{text} {doc_place}"
+        return org_canonical(text, er)
         return text
     return text
 
 
-def _link(mentions: list[dict], ents: list[Span]) -> None:
+_ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]+?)(e|en|em|es)$")
+_STRONG = {"feminine": "e", "neuter": "es", "masculine": "er"}
+
+
+def org_canonical(text: str, er: EntityRules) -> str:
+    """Nominative of an organisation name where its head noun's gender is known.
+
+    `Freiwilligen Feuerwehr Dorfen` -> `Freiwillige Feuerwehr Dorfen`; `Amts für Verkehr` ->
+    `Amt für Verkehr`; `Max-Planck-Instituts` -> `Max-Planck-Institut`.  Unknown heads: unchanged.
+    """
+    words = text.split()
+    head_i = gender = None
+    for i, w in enumerate(words):
+        if not w[:1].isupper() or w in er.lexicons.get("legal_forms", ()):
+            continue
+        base = w
+        for ending in ("es", "s"):
+            if w.endswith(ending) and er.gender_of(w[: -len(ending)]):
+                base = w[: -len(ending)]
+                break
+        g = er.gender_of(base)
+        if g:
+            head_i, gender = i, g
+            words[i] = base
+            break
+        if not _ADJ.match(w) or phrase_key(w) in er.loc_phrases:
+            break
+    if head_i is None:
+        return text
+    for i in range(head_i):
+        m = _ADJ.match(words[i])
+        if m:
+            words[i] = m.group(1) + _STRONG[gender]
+    # a genitive last word (`des Max-Planck-Instituts`)
+    last = words[-1]
+    if len(words) - 1 != head_i:
+        for ending in ("es", "s"):
+            if last.endswith(ending) and er.gender_of(last[: -len(ending)]) and "-" in last:
+                words[-1] = last[: -len(ending)]
+                break
+    return " ".join(words)
+
+
+def _variant_key(canonical: str) -> str:
+    return " ".join(re.sub(r"(?:es|en|s|n)$", "", w) for w in canonical.split())
+
+
+def _link(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: str | None) -> None:
     """Surname-only persons and shortened names -> the full mention's canonical."""
+    # inflected variants of one name in one document: `Schwimmvereins Delphin Kassel e.V.`,
+    # `Freiwilligen Feuerwehr Dorfen` -> the most frequent (then shortest) written form
+    groups: dict[tuple, list[dict]] = {}
+    for m in mentions:
+        if m["label"] in ("ORG", "LOC", "PER") and m["source"] not in ("rule:places",):
+            groups.setdefault((m["label"], _variant_key(m["canonical"])), []).append(m)
+    for ms in groups.values():
+        forms = {}
+        for m in ms:
+            forms[m["canonical"]] = forms.get(m["canonical"], 0) + 1
+        if len(forms) > 1:
+            best = sorted(forms, key=lambda f: (-forms[f], len(f), f))[0]
+            for m in ms:
+                m["canonical"] = best
     full_per: dict[str, set] = {}
     for m, ent in zip(mentions, ents):
         if m["label"] == "PER" and len(m["canonical"].split()) >= 2:
@@ -107,8 +160,18 @@ def _link(mentions: list[dict], ents: list[Span]) -> None:
             c for c in by_label[m["label"]]
             if len(c.split()) > len(words) and (c.split()[-len(words):] == words or c.split()[: len(words)] == words)
         }
-        if len(longer) == 1 and len(words) >= 2:
+        if len(longer) == 1 and (len(words) >= 2 or m["canonical"] in er.institutions):
             m["canonical"] = next(iter(longer))
+    # an institution without its place: the one place of its type the document names
+    for m in mentions:
+        types = er.institutions.get(m["canonical"]) if m["label"] == "ORG" else None
+        if not types:
+            continue
+        places = {x["canonical"] for x in mentions if x["label"] == "LOC" and x.get("admin_type") in types}
+        if len(places) == 1:
+            m["canonical"] = f"{m['canonical']} {next(iter(places))}"
+        elif not places and doc_place:
+            m["canonical"] = f"{m['canonical']} {doc_place}"
 
 
 def _role_before(doc: Doc, ent: Span, er: EntityRules) -> tuple[str | None, int | None]:
@@ -195,7 +258,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
                     "sentence": bisect_right(sent_starts, ent.start) - 1,
                 }
             )
-        _link(rows, ents)
+        _link(rows, ents, er, doc_place)
         role_rows = []
         for row, ent in zip(rows, ents):
             row["entity_id"] = entity_id(row["label"], row["canonical"])

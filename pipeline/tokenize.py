@@ -165,6 +165,16 @@ def customise_tokenizer(nlp: Language, rules: Rules) -> None:
     tokenizer.token_match = token_match
     suffixes = list(nlp.Defaults.suffixes or []) + [_YEAR_PERIOD_SUFFIX]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    # special cases (`GmbH.` -> `GmbH` `.`; `Act.Now` one token): tokenize/special_cases.txt
+    if rules.file("tokenize/special_cases.txt"):
+        from spacy.attrs import ORTH
+
+        for line, entry in rules.lines("tokenize/special_cases.txt"):
+            text, _, split = (p.strip() for p in entry.partition("=>"))
+            parts = split.split() if split else [text]
+            if "".join(parts) != text:
+                raise RuleError(rules.require("tokenize/special_cases.txt").path, line, f"pieces {parts} do not spell {text!r}")
+            tokenizer.add_special_case(text, [{ORTH: p} for p in parts])
     nlp.meta.setdefault("_pipeline_fixes", True)
 
 
