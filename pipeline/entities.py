@@ -124,6 +124,7 @@ class Never:
     derived_suffixes: tuple
     leading_words: set
     leading_adjectives_for: set
+    noun_endings: tuple = ()
 
     def is_never(self, text: str) -> bool:
         return text in self.texts or any(p.match(text) for p in self.patterns)
@@ -142,6 +143,7 @@ def _load_never(rules: Rules) -> Never:
         derived_suffixes=tuple(data.get("derived_suffixes") or ()),
         leading_words={str(w).lower() for w in data.get("leading_words") or []},
         leading_adjectives_for=set(data.get("leading_adjectives_for") or ()),
+        noun_endings=tuple(str(x) for x in data.get("model_noun_endings") or ()),
     )
 
 
@@ -337,7 +339,7 @@ def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
     # `(Niedersächsischen) Landkreis Hameln-Pyrmont` is the place Hameln-Pyrmont, whatever
     # label the model gave the whole span: admin word + place -> LOC (+ admin_type)
     k = s
-    while k < e - 1 and (doc[k].lower_ in er.never.leading_words or er.never.is_never(doc[k].text)):
+    while k < e - 1 and doc[k].text not in er.admin and (doc[k].lower_ in er.never.leading_words or er.never.is_never(doc[k].text)):
         k += 1
     if k < e - 1 and doc[k].text in er.admin and c.label != "LOC" and doc[k + 1].text[:1].isupper():
         c.label, s = "LOC", k
@@ -356,7 +358,7 @@ def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
             if tok.text in er.lexicons.get("titles", ()):
                 s += 1
                 continue
-        if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1:
+        if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1 and doc[s + 1].text[:1].isupper():
             c.admin_type = er.admin[tok.text]
             s += 1
             continue
@@ -367,6 +369,8 @@ def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
             s += 1
             continue
         break
+    while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:  # `Münsterplatz 47`
+        e -= 1
     while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
                      or doc[e - 1].text in ("-", "–")):
         e -= 1
@@ -398,6 +402,70 @@ def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
                 if phrase_key(stem) in er.loc_phrases or phrase_key(stem + "e") in er.loc_phrases or phrase_key(stem.rstrip("s")) in er.loc_phrases:
                     if c.label != "PER" or c.source != "model":
                         return True
+    return False
+
+
+def _model_span_ok(doc: Doc, ent: Span, er: EntityRules) -> bool:
+    """Model spans the policy refuses before any comparison with the rules.
+
+    - a span across a line break or a sentence boundary (headline + dateline run-ons);
+    - a span without a name word (a capitalised word outside the never list):
+      `8. – 11. November 2018`;
+    - a single gender-form word (`LokalpolitikerInnen`) or a single word with a
+      common-noun ending from never.yaml (`Glasfasernetz`, `Automobilindustrie`) that no
+      gazetteer or curated list knows.
+    """
+    if "\n" in ent.text or any(t.is_sent_start for t in ent[1:]):
+        return False
+    if not any(t.is_alpha and t.text[:1].isupper() and not er.never.is_never(t.text) for t in ent):
+        return False
+    return True
+
+
+def _single_word_ok(doc: Doc, c: Cand, er: EntityRules) -> bool:
+    """(after trimming) a model entity of one gender-form word or common-noun word is refused."""
+    if c.end - c.start != 1 or c.label == "PER":
+        return True
+    t = doc[c.start]
+    if t.norm_ != t.lower_ and t.norm_ != t.text:
+        return False
+    key = phrase_key(t.text)
+    return key in er.phrases or er.canonical_place(t.text) is not None or not t.text.lower().endswith(er.never.noun_endings)
+
+
+def _org_marked(doc: Doc, c: Cand, er: EntityRules) -> bool:
+    lex = er.lexicons
+    for t in doc[c.start : c.end]:
+        w = t.text
+        if (w in lex.get("org_heads", ()) or w in lex.get("org_place_heads", ()) or w in lex.get("legal_forms", ())
+                or w in lex.get("generic_institutions", ()) or w in lex.get("org_descriptors", ())
+                or er.gender_of(w) or (len(w) >= 2 and w.isupper()) or "-" in w):
+            return True
+    return False
+
+
+def _demote_unmarked_model_orgs(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
+    """A model ORG that swallows a known place but has no organisation word in it
+    (`Dorfen Polstermöbel`, `Salzburger Altstadt`) loses to the place."""
+    places = [c for c in cands if c.label == "LOC" and c.source != "model"]
+    out = []
+    for c in cands:
+        if c.source == "model" and c.label == "ORG" and not _org_marked(doc, c, er):
+            if any(c.start <= p.start and p.end <= c.end and (p.start, p.end) != (c.start, c.end) for p in places):
+                continue
+            t = doc[c.start].text
+            if c.end - c.start >= 2 and any(t.endswith(s) for s in er.never.derived_suffixes) and _derived_place(t, er):
+                continue
+        out.append(c)
+    return out
+
+
+def _derived_place(t: str, er: EntityRules) -> bool:
+    for suf in er.never.derived_suffixes:
+        if t.endswith(suf) and t[:1].isupper() and len(t) > len(suf) + 2:
+            stem = t[: -len(suf)]
+            if phrase_key(stem) in er.loc_phrases or phrase_key(stem + "e") in er.loc_phrases or phrase_key(stem.rstrip("s")) in er.loc_phrases:
+                return True
     return False
 
 
@@ -489,9 +557,11 @@ class EntityRecognizer:
         doc._.ent_lexicons = er
         cands: list[Cand] = []
         for ent in doc.ents:
+            if not _model_span_ok(doc, ent, er):
+                continue
             tier = TIER_MODEL_MISC if ent.label_ == "MISC" else TIER_MODEL
             c = _cand_ok(doc, Cand(ent.start, ent.end, ent.label_, ent._.source or "model", tier), er)
-            if c:
+            if c and _single_word_ok(doc, c, er):
                 cands.append(c)
         for c in _phrase_matches(doc, er):
             c = _cand_ok(doc, c, er)
@@ -504,7 +574,7 @@ class EntityRecognizer:
             c = _cand_ok(doc, Cand(s, e, label, f"rule:{rid}", TIER_RULE), er)
             if c:
                 cands.append(c)
-        final = _resolve(cands)
+        final = _resolve(_demote_unmarked_model_orgs(doc, cands, er))
         final = _link_surnames(doc, final, er)
         _set_ents(doc, final)
         doc._.ent_lexicons = None
