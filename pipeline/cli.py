@@ -63,6 +63,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .ingest import IngestError
+    from .rules import RuleError
+    from .tokenize import ModelError
+
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except RuleError as exc:
+        _fail(exc.format(), EXIT_RULES)
+    except (IngestError, ModelError) as exc:
+        _fail(str(exc))
     return EXIT_INPUT
 
 

@@ -95,7 +95,7 @@ def _load(name: str, kind: str) -> tuple[Language, dict]:
     info = {
         "requested": name,
         "kind": kind,
-        "name": f"{meta.get('lang', 'de')}_{meta.get('name', '?')}",
+        "name": _model_name(meta),
         "version": meta.get("version"),
         "spacy_version": meta.get("spacy_version"),
         "path": name if Path(name).exists() else None,
@@ -103,6 +103,11 @@ def _load(name: str, kind: str) -> tuple[Language, dict]:
         "performance": {k: v for k, v in (meta.get("performance") or {}).items() if not isinstance(v, dict) or k == "ents_per_type"},
     }
     return nlp, info
+
+
+def _model_name(meta: dict) -> str:
+    lang, name = meta.get("lang", "de"), meta.get("name", "?")
+    return name if name.startswith(f"{lang}_") else f"{lang}_{name}"
 
 
 def _blank() -> tuple[Language, dict]:
