@@ -57,21 +57,47 @@ def _vetoed(grammar: Grammar, rule: Rule, text: str, s: int, e: int) -> bool:
     return False
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def windows(text: str, grammar: Grammar, trigger=None) -> list[tuple[int, int]]:
+    """Merged character windows around trigger tokens: the only places rules run."""
+    trigger = trigger or grammar.trigger
+    if trigger is None:
+        return [(0, len(text))]
+    w = grammar.window
+    out: list[list[int]] = []
+    for m in trigger.finditer(text):
+        s, e = max(0, m.start() - w), min(len(text), m.end() + w)
+        if out and s <= out[-1][1] + 4 * w:  # merge near windows: fewer regex calls
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
 def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) -> list[Match]:
     found: list[Match] = []
+    wins = {"any": windows(text, grammar), "digit": windows(text, grammar, _DIGITS)}
+    n = len(text)
     for rule in grammar.rules:
-        for m in rule.regex.finditer(text):
-            s, e = m.span()
-            if s == e:
-                continue
-            # trailing blanks are never part of an expression
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if any(a < e and s < b for a, b in skip):
-                continue
-            if _vetoed(grammar, rule, text, s, e):
-                continue
-            found.append(Match(s, e, rule, {k: v for k, v in m.groupdict().items() if v is not None}))
+        seen: set[tuple[int, int]] = set()
+        for ws, we in wins[rule.trigger]:
+            for m in rule.regex.finditer(text, ws, min(n, we + grammar.window)):
+                if m.start() >= we:
+                    break
+                s, e = m.span()
+                if s == e or (s, e) in seen:
+                    continue
+                seen.add((s, e))
+                # trailing blanks are never part of an expression
+                while e > s and text[e - 1].isspace():
+                    e -= 1
+                if any(a < e and s < b for a, b in skip):
+                    continue
+                if _vetoed(grammar, rule, text, s, e):
+                    continue
+                found.append(Match(s, e, rule, {k: v for k, v in m.groupdict().items() if v is not None}))
     # longest first, then rule priority, then position: deterministic
     found.sort(key=lambda c: (-(c.end - c.start), c.rule.priority, c.start, c.rule.id))
     chosen: list[Match] = []
@@ -155,6 +181,8 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
             pod = f.get("pod" + k[1:]) or f.get("pod")
             if pod in ("AF", "EV") and h < 12 or pod == "NI" and 6 <= h < 12:
                 h += 12
+            elif pod == "NI" and h == 12:
+                h = 0
             f[k] = f"{h:02d}"
             mk = "min" + k[1:]
             f.setdefault(mk, "00")

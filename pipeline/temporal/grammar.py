@@ -50,6 +50,7 @@ class Rule:
     modifier: str | None = None
     frequency: str | None = None
     priority: int = 50
+    trigger: str = "any"  # `digit`: runs only near digits (speed); `any`: near any trigger
     examples: list[Example] = field(default_factory=list)
     negatives: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (text, line, anchor)
 
@@ -79,6 +80,8 @@ class Grammar:
     future_words: frozenset
     past_words: frozenset
     fingerprint: str
+    trigger: Any = None  # regex of tokens every expression contains (None = scan all)
+    window: int = 60
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -199,7 +202,15 @@ def compile_grammar(rules: Rules) -> Grammar:
             raise RuleError(f.path, line_of(data), "expected a `rules:` list")
         for item in items:
             compiled.append(_compile_rule(item, f.path, table, lookup, default_anchor, seen))
-    return Grammar(compiled, lookup, prefix_regex, prefixes, vetoes, future_words, past_words, rules.fingerprint())
+    not_triggers = set(frag.get("not_triggers") or [])
+    words = [w for name, vocab in vocabs.items() if name not in not_triggers for ws in vocab.values() for w in ws]
+    words += [str(w) for w in frag.get("trigger_words") or []]
+    # generated from the vocabularies (not a user pattern), so not subject to the length cap
+    # whole words, except weekday names, which also start compounds (`Dienstagabend`)
+    weekdays = [w for ws in vocabs.get("weekdays", {}).values() for w in ws]
+    trigger = regex.compile(r"(?<![\w])(?:" + _vocab_alternation(words, False) + r"(?![\w])|" + _vocab_alternation(weekdays, False) + ")")
+    return Grammar(compiled, lookup, prefix_regex, prefixes, vetoes, future_words, past_words, rules.fingerprint(),
+                   trigger, int(frag.get("trigger_window") or 60))
 
 
 def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
@@ -214,6 +225,8 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
         raise RuleError(path, line, f"duplicate rule id {rid!r} (also in {seen[rid]})")
     seen[rid] = f"{path}:{line}"
     typ = str(item["type"])
+    if str(item.get("trigger") or "any") not in ("any", "digit"):
+        raise RuleError(path, line, f"{rid}: trigger must be `any` or `digit`")
     if typ not in TYPES:
         raise RuleError(path, line, f"{rid}: type must be one of {sorted(TYPES)}")
     pattern = _expand(str(item["pattern"]), table, str(path), line)
@@ -242,4 +255,4 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
     return Rule(rid, str(path), line, rx, typ, str(item["value"]),
                 str(item["modifier"]) if item.get("modifier") else None,
                 str(item["frequency"]) if item.get("frequency") else None,
-                int(item.get("priority", 50)), examples, negatives)
+                int(item.get("priority", 50)), str(item.get("trigger") or "any"), examples, negatives)

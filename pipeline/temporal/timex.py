@@ -146,6 +146,8 @@ def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[s
             return "", any(u for _, u in parts)
         return "/".join(v for v, _ in parts), any(u for _, u in parts)
     a = date.fromisoformat(anchor) if anchor else None
+    if value.startswith("XXXX-WXX"):
+        return value, False  # a weekly pattern is not anchored
     m = _TOKEN.match(value)
     used = False
     if m:
