@@ -203,6 +203,8 @@ class EntityRules:
                     self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}"))
                 else:
                     raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
+        self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
+        self.max_phrase_chars = max((len(k) for k in self.phrases), default=0) + 2
         self.lexicons["roles"] = frozenset(self.roles.forms)
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
@@ -248,17 +250,27 @@ def _read_gz_jsonl(path: Path) -> list[tuple[int, dict]]:
 
 def _lex_getter(name: str):
     def get(token: Token) -> bool:
-        lex = token.doc._.ent_lexicons
-        if not lex:
-            return False
-        if name == "roles":
-            return lex.is_role(token) is not None
-        if name == "never":
-            return lex.never.is_never(token.text)
-        words = lex.lexicons.get(name)
-        return bool(words) and (token.text in words or token.norm_ in words)
+        flags = token.doc._.ent_lexicons
+        return bool(flags) and token.i in flags.get(name, ())
 
     return get
+
+
+def _token_flags(doc: Doc, er: "EntityRules") -> dict[str, set]:
+    """Per document, once: which tokens are in which lexicon (read by the `lex_*` flags)."""
+    flags: dict[str, set] = {name: set() for name in er.lexicons}
+    lexicons = [(name, words) for name, words in er.lexicons.items() if name not in ("roles", "never")]
+    for tok in doc:
+        text, norm = tok.text, tok.norm_
+        for name, words in lexicons:
+            if text in words or norm in words:
+                flags[name].add(tok.i)
+        if text[:1].isupper() or text in er.roles.forms:
+            if er.is_role(tok) is not None:
+                flags["roles"].add(tok.i)
+        if er.never.is_never(text):
+            flags["never"].add(tok.i)
+    return flags
 
 
 def _register_lexicon_flags(names: list[str]) -> None:
@@ -296,19 +308,35 @@ class Cand:
 def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
     out = []
     n = len(doc)
+    texts = [t.text for t in doc]
+    ws = [t.whitespace_ for t in doc]
+    prefixes = er.phrase_prefixes
     for i in range(n):
-        if doc[i].is_space or doc[i].is_punct and doc[i].text not in ("(",):
-            continue
-        for j in range(min(n, i + MAX_PHRASE_TOKENS), i, -1):
-            if doc[j - 1].is_space:
-                continue
-            key = phrase_key(doc[i:j].text)
-            p = er.phrases.get(key)
-            if p is not None:
-                out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
-                break
+        t0 = texts[i]
+        if not t0.strip() or phrase_key(t0[:3]) not in prefixes:
+            found = False
         else:
-            t = doc[i].text
+            found = False
+            key_parts = []
+            spans = []
+            for j in range(i, min(n, i + MAX_PHRASE_TOKENS)):
+                key_parts.append(texts[j])
+                raw = "".join(key_parts)
+                if len(raw) > er.max_phrase_chars:
+                    break
+                spans.append((j + 1, raw))
+                key_parts.append(ws[j])
+            for j, raw in reversed(spans):
+                if not texts[j - 1].strip():
+                    continue
+                key = phrase_key(raw)
+                p = er.phrases.get(key)
+                if p is not None:
+                    out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
+                    found = True
+                    break
+        if not found:
+            t = texts[i]
             if not t[:1].isupper() or len(t) < 4:
                 continue
             # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
@@ -538,12 +566,70 @@ def _link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
 
 
 # --------------------------------------------------------------------------- the component
+def _role_regex(er: EntityRules) -> str:
+    forms = sorted(er.roles.forms, key=len, reverse=True)
+    ends = sorted({e for e, _ in er.roles.suffixes}, key=len, reverse=True)
+    alt = "|".join(re.escape(f) for f in forms)
+    suf = "|".join(re.escape(e) for e in ends)
+    return rf"^(?:{alt}|[A-ZÄÖÜ][\w-]{{2,}}?(?:{suf}))$"
+
+
+def compile_token_pattern(pattern: list, er: EntityRules) -> list:
+    """Lexicon flags -> native Matcher predicates (same meaning, much faster).
+
+    `{"_": {"lex_first_names": true}}` becomes `{"TEXT": {"IN": [...]}}`; negative flags
+    become one `LOWER NOT_IN` set; `lex_roles` becomes a TEXT regex of the role forms and
+    compound endings.  A flag is left as `_` when the token spec already uses that key.
+    """
+    out = []
+    for spec in pattern:
+        if not isinstance(spec, dict) or not isinstance(spec.get("_"), dict):
+            out.append(spec)
+            continue
+        spec = dict(spec)
+        ext = dict(spec.pop("_"))
+        negative: set = set()
+        negative_attrs: list[str] = []
+        for attr in list(ext):
+            if not attr.startswith("lex_") or not isinstance(ext[attr], bool):
+                continue
+            name = attr[4:]
+            words = er.lexicons.get(name)
+            if words is None:
+                continue
+            if ext[attr] is False:
+                negative |= {w.lower() for w in words}
+                negative_attrs.append(attr)
+                del ext[attr]
+            elif name == "roles" and "TEXT" not in spec:
+                spec["TEXT"] = {"REGEX": _role_regex(er)}
+                del ext[attr]
+            elif name != "roles" and "TEXT" not in spec:
+                spec["TEXT"] = {"IN": sorted(words)}
+                del ext[attr]
+            elif name != "roles" and "LOWER" not in spec:
+                spec["LOWER"] = {"IN": sorted({w.lower() for w in words})}
+                del ext[attr]
+        if negative:
+            if "LOWER" not in spec:
+                spec["LOWER"] = {"NOT_IN": sorted(negative)}
+            else:
+                ext.update({a: False for a in negative_attrs})
+        if ext:
+            spec["_"] = ext
+        out.append(spec)
+    return out
+
+
 class EntityRecognizer:
     def __init__(self, nlp: Language, er: EntityRules):
         self.er = er
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rule_ids: dict[int, tuple[str, str]] = {}
+        self.needs_flags = False
         for i, (label, rid, pattern, where) in enumerate(er.token_patterns):
+            pattern = compile_token_pattern(pattern, er)
+            self.needs_flags = self.needs_flags or any(isinstance(t, dict) and "_" in t for t in pattern)
             key = f"{label}\x1f{rid}\x1f{i}"
             try:
                 self.matcher.add(key, [pattern], greedy="LONGEST")
@@ -554,7 +640,7 @@ class EntityRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         er = self.er
-        doc._.ent_lexicons = er
+        doc._.ent_lexicons = _token_flags(doc, er) if self.needs_flags else None
         cands: list[Cand] = []
         for ent in doc.ents:
             if not _model_span_ok(doc, ent, er):
