@@ -172,7 +172,7 @@ class EntityRules:
         self.gender_endings: list[tuple[str, str]] = []
         if rules.file(GENDER):
             g = rules.yaml(GENDER) or {}
-            for gender in ("feminine", "neuter", "masculine"):
+            for gender in ("feminine", "neuter", "masculine", "plural"):
                 self.gender_endings.extend((str(e), gender) for e in g.get(gender) or [])
             self.gender_endings.sort(key=lambda p: -len(p[0]))
         self.roles = _load_roles(rules)
@@ -539,6 +539,32 @@ def _cand_ok(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
     return c
 
 
+_ABBR = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9&-]{1,7}$")
+
+
+def _link_abbreviations(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
+    """`Schweizerische Bundesbahnen (SBB)`: the name and its abbreviation are two mentions
+    of the same label; later uses of the abbreviation in the document are found too."""
+    out, abbrs = [], {}
+    n = len(doc)
+    for c in cands:
+        if c.label != "PER" and c.end - c.start >= 4 and doc[c.end - 1].text == ")" and doc[c.end - 3].text == "(" and _ABBR.match(doc[c.end - 2].text):
+            out.append(Cand(c.start, c.end - 3, c.label, c.source, c.tier, None, c.exact, c.role, c.admin_type))
+            out.append(Cand(c.end - 2, c.end - 1, c.label, "link:abbreviation", TIER_RULE))
+            abbrs[doc[c.end - 2].text] = c.label
+            continue
+        out.append(c)
+        if c.label != "PER" and c.end + 2 < n and doc[c.end].text == "(" and doc[c.end + 2].text == ")" and _ABBR.match(doc[c.end + 1].text):
+            abbrs.setdefault(doc[c.end + 1].text, c.label)
+    if not abbrs:
+        return out
+    taken = {i for c in out for i in range(c.start, c.end)}
+    for tok in doc:
+        if tok.i not in taken and tok.text in abbrs and not in_regions(doc, tok.idx, tok.idx + len(tok.text)):
+            out.append(Cand(tok.i, tok.i + 1, abbrs[tok.text], "link:abbreviation", TIER_RULE))
+    return sorted(out, key=lambda c: c.start)
+
+
 def _link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
     surnames = {}
     for c in cands:
@@ -661,6 +687,7 @@ class EntityRecognizer:
             if c:
                 cands.append(c)
         final = _resolve(_demote_unmarked_model_orgs(doc, cands, er))
+        final = _link_abbreviations(doc, final, er)
         final = _link_surnames(doc, final, er)
         _set_ents(doc, final)
         doc._.ent_lexicons = None

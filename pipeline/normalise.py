@@ -71,7 +71,7 @@ def base_canonical(ent: Span, er: EntityRules, doc_place: str | None) -> str:
 
 
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß]+?)(e|en|em|es)$")
-_STRONG = {"feminine": "e", "neuter": "es", "masculine": "er"}
+_STRONG = {"feminine": "e", "neuter": "es", "masculine": "er", "plural": "e"}
 
 
 def org_canonical(text: str, er: EntityRules) -> str:
@@ -111,6 +111,17 @@ def org_canonical(text: str, er: EntityRules) -> str:
                 words[-1] = last[: -len(ending)]
                 break
     return " ".join(words)
+
+
+def derived_place_of(word: str, er: EntityRules) -> str | None:
+    """`Berner` -> `Bern`, `Kölner` -> `Köln`, `Hammer` -> `Hamm` (place adjectives in -er)."""
+    for suf in er.never.derived_suffixes:
+        if word.endswith(suf) and word[:1].isupper() and len(word) > len(suf) + 2:
+            stem = word[: -len(suf)]
+            for cand in (stem, stem + "e", stem[:-1] if stem.endswith(stem[-1] * 2) else None):
+                if cand and phrase_key(cand) in er.loc_phrases:
+                    return er.canonical_place(cand) or cand
+    return None
 
 
 def _variant_key(canonical: str) -> str:
@@ -162,10 +173,16 @@ def _link(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: st
         }
         if len(longer) == 1 and (len(words) >= 2 or m["canonical"] in er.institutions):
             m["canonical"] = next(iter(longer))
-    # an institution without its place: the one place of its type the document names
-    for m in mentions:
+    # an institution without its place: a place adjective right before it (`Berner
+    # Gemeinderat`), else the one place of its type the document names
+    for m, ent in zip(mentions, ents):
         types = er.institutions.get(m["canonical"]) if m["label"] == "ORG" else None
         if not types:
+            continue
+        prev = ent.doc[ent.start - 1].text if ent.start > 0 else ""
+        place = derived_place_of(prev, er)
+        if place:
+            m["canonical"] = f"{m['canonical']} {place}"
             continue
         places = {x["canonical"] for x in mentions if x["label"] == "LOC" and x.get("admin_type") in types}
         if len(places) == 1:
