@@ -731,6 +731,29 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
             continue
         for ex in (rules.yaml(f) or {}).get("examples") or []:
             problems.extend(run_example(nlp, ex, f.path))
+    f = rules.file(ROLES)
+    if f is not None:
+        for ex in (rules.yaml(f) or {}).get("examples") or []:
+            problems.extend(run_role_example(nlp, ex, f.path))
+    return problems
+
+
+def run_role_example(nlp: Language, ex: dict, path) -> list[RuleError]:
+    """A roles.yaml example: `person` gets `role` (and `org_or_place`); person null = no role rows."""
+    line = line_of(ex)
+    doc = nlp(ex["text"])
+    rows = (doc._.rows or {}).get("roles", [])
+    if ex.get("person") is None:
+        return [RuleError(path, line, f"example {ex['text']!r}: expected no role, got {[(r['person'], r['role']) for r in rows]}")] if rows else []
+    hit = [r for r in rows if r["person"] == ex["person"]]
+    if not hit:
+        return [RuleError(path, line, f"example {ex['text']!r}: no role row for {ex['person']!r} (got {[(r['person'], r['role']) for r in rows]})")]
+    r = hit[0]
+    problems = []
+    if "role" in ex and r["role"] != ex["role"]:
+        problems.append(RuleError(path, line, f"example {ex['text']!r}: role {r['role']!r} != {ex['role']!r}"))
+    if "org_or_place" in ex and r["org_or_place"] != ex["org_or_place"]:
+        problems.append(RuleError(path, line, f"example {ex['text']!r}: org_or_place {r['org_or_place']!r} != {ex['org_or_place']!r}"))
     return problems
 
 

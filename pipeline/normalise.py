@@ -192,6 +192,17 @@ def _link(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: st
 
 
 def _role_before(doc: Doc, ent: Span, er: EntityRules) -> tuple[str | None, int | None]:
+    # `der Landrat des Landkreises Hameln-Pyrmont, Tjark Bartels,`
+    if ent.start > 2 and doc[ent.start - 1].text == ",":
+        k = ent.start - 2
+        while k >= max(0, ent.start - 10):
+            tok = doc[k]
+            if tok.text in (",", ".", ":", ";") or tok.is_sent_end:
+                break
+            role = er.is_role(tok)
+            if role and k + 1 < ent.start - 1 and doc[k + 1].lower_ in ATTACH_WORDS:
+                return role, k
+            k -= 1
     i = ent.start - 1
     titles = er.lexicons.get("titles", frozenset())
     while i >= 0 and i >= ent.start - 4:

@@ -41,7 +41,7 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
     ],
     "entities": [
         ("entity_id", STR), ("label", STR), ("canonical", STR), ("n_mentions", INT), ("n_docs", INT),
-        ("roles", STR),
+        ("roles", STR), ("admin_type", STR), ("surface_forms", STR), ("sources", STR),
     ],
     "roles": [
         ("doc_id", STR), ("mention_id", STR), ("entity_id", STR), ("person", STR), ("role", STR),
@@ -92,9 +92,21 @@ def collect_tables(results: list[DocResult], errors: list[dict]) -> dict[str, li
 
 
 def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
+    """One row per entity_id (= label + canonical) over the corpus.
+
+    Extra columns: `roles` (role names seen for a person, `; `-joined), `admin_type` (the
+    most frequent administrative type of a place), `surface_forms` (distinct texts, by
+    frequency), `sources` (which model/rules found it).  Ties are broken alphabetically,
+    so the table does not depend on document order.
+    """
+    from collections import Counter
+
     agg: dict[str, dict] = {}
     docs: dict[str, set] = defaultdict(set)
     role_names: dict[str, set] = defaultdict(set)
+    admin: dict[str, Counter] = defaultdict(Counter)
+    forms: dict[str, Counter] = defaultdict(Counter)
+    sources: dict[str, set] = defaultdict(set)
     for r in roles:
         if r.get("entity_id") and r.get("role"):
             role_names[r["entity_id"]].add(r["role"])
@@ -103,10 +115,20 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
         row = agg.setdefault(eid, {"entity_id": eid, "label": m["label"], "canonical": m["canonical"], "n_mentions": 0})
         row["n_mentions"] += 1
         docs[eid].add(m["doc_id"])
+        if m.get("admin_type"):
+            admin[eid][m["admin_type"]] += 1
+        forms[eid][m.get("text") or ""] += 1
+        if m.get("source"):
+            sources[eid].add(str(m["source"]).split(":", 1)[0])
+        if m.get("role"):
+            role_names[eid].add(m["role"])
     for eid, row in agg.items():
         row["n_docs"] = len(docs[eid])
         row["roles"] = "; ".join(sorted(role_names.get(eid, ()))) or None
-    return list(agg.values())
+        row["admin_type"] = sorted(admin[eid].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if admin[eid] else None
+        row["surface_forms"] = "; ".join(t for t, _ in sorted(forms[eid].items(), key=lambda kv: (-kv[1], kv[0])) if t)
+        row["sources"] = "; ".join(sorted(sources[eid])) or None
+    return [agg[k] for k in sorted(agg)]
 
 
 def to_frame(name: str, rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
