@@ -13,24 +13,28 @@ Rules are data under `rules/entities/` (any layer; `--rules DIR` adds or replace
   `lex_admin_types` from `admin_types.yaml`, `lex_never` from `stoplists/never.yaml`.
 - `stoplists/never.yaml`: never-entities, leading words to trim, adjective patterns.
 
-Conflict policy (model vs. rules), applied in this order:
+Conflict policy (model vs. rules), applied in this order (also in rules/entities/README.md):
 1. Candidates: the model's `doc.ents` (source `model`), phrase matches (curated files:
    source `rule:<file>`; gazetteer: `gazetteer`), then token patterns (`rule:<id>`), which
    see the places found so far through `ENT_TYPE`.  Nothing in header/footer regions.
+   Model spans across a line break or sentence boundary, without a name word
+   (`8. – 11. November 2018`), or of one common-noun/gender-form word are refused.
 2. Trimming: leading function words (`Die`, `der`) are removed from model and token-pattern
    spans; leading role words/titles from PER (`Landrat Tjark Bartels` -> `Tjark Bartels`,
    role kept), admin words from LOC (`Landkreis Hameln-Pyrmont` -> `Hameln-Pyrmont`,
-   admin type kept), descriptors from ORG (`Initiative Act.Now` -> `Act.Now`).  Curated
-   phrase patterns are exact and never trimmed.
+   admin type kept; a model span of any label that is admin word + name becomes that LOC),
+   descriptors from ORG (`Initiative Act.Now` -> `Act.Now`).  Curated phrase patterns are
+   exact and never trimmed.
 3. Never list: a span whose text is in the never list (articles, months, weekdays,
    adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
+   A model ORG that contains a known place but no organisation word is dropped.
 4. Overlaps: the longest span wins (the outermost entity: `Polizei Köln` is one ORG, not
-   LOC `Köln`).  Equal length: curated rules > model > gazetteer, except that a model MISC
-   loses to every rule (gazetteer LOC beats model MISC).  Then the earlier start, then the
-   label name - so the result never depends on the order of files or matches.
-5. Linking: a capitalised token equal to the surname of a PER found in the same document
-   (`Herter` after `Marc Herter`) becomes a PER mention too (source `link:surname`).
+   LOC `Köln`).  Equal length: curated rules > model > gazetteer, a model MISC loses to
+   every rule (gazetteer LOC beats model MISC), MISC loses ties; then the earlier start,
+   the label, the source - never the order of files or matches.
+5. Linking: `Name (ABK)` gives two mentions and later `ABK`s; a capitalised token equal to
+   the surname of a PER of the same document (`Herter` after `Marc Herter`) becomes PER.
 """
 
 from __future__ import annotations

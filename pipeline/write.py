@@ -119,7 +119,7 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
             admin[eid][m["admin_type"]] += 1
         forms[eid][m.get("text") or ""] += 1
         if m.get("source"):
-            sources[eid].add(str(m["source"]).split(":", 1)[0])
+            sources[eid].add(str(m["source"]))
         if m.get("role"):
             role_names[eid].add(m["role"])
     for eid, row in agg.items():
