@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import SHARED, needs_shared
+from conftest import SHARED, needs_shared
 
 
 @needs_shared("eval", "recognizers_de", "date.jsonl")
