@@ -47,7 +47,7 @@ from .numbers import (
     parse_ordinal_word,
 )
 from .rules import RuleError, Rules, compile_regex, line_of, load_rules
-from .tokenize import add_rows, in_regions
+from .tokenize import add_rows
 
 RULE_FILES = ("numbers.yaml", "qualifiers.yaml", "units.yaml", "negatives.yaml", "nouns.yaml")
 KINDS = ("count", "percent", "money", "measure", "multiplier", "ordinal")
@@ -115,6 +115,9 @@ class FigureRules:
     mult_word_unit: str = "fach"
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    # token text -> is it a negative (phone number, road, paragraph …)?  Reports repeat
+    # their tokens, so this saves most of the regex searches of the stage.
+    negative_cache: dict[str, bool] = field(default_factory=dict)
 
 
 def compile_rules(rules: Rules) -> FigureRules:
@@ -278,18 +281,20 @@ class Finder:
         self.fr = fr
         self.n = len(doc)
         self.blocked = [False] * self.n
-        self.has_pos = any(t.pos_ for t in doc)
-        self.has_dep = any(t.dep_ for t in doc)
+        self.has_pos = doc.has_annotation("POS")
+        self.has_dep = doc.has_annotation("DEP")
         self._block()
 
     # -- blocking ------------------------------------------------------------
     def _block(self) -> None:
         doc = self.doc
         spans = [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", []) if "start_char" in r]
-        for t in doc:
-            s, e = t.idx, t.idx + len(t.text)
-            if any(a < e and s < b for a, b in spans) or in_regions(doc, s, e):
-                self.blocked[t.i] = True
+        spans += [(a, b) for a, b, _ in (doc._.regions or ())]  # header/footer: not prose
+        if spans:
+            for t in doc:
+                s, e = t.idx, t.idx + len(t.text)
+                if any(a < e and s < b for a, b in spans):
+                    self.blocked[t.i] = True
         lows = [t.text.lower() for t in doc]
         for idiom in self.fr.idioms:
             k = len(idiom)
@@ -402,7 +407,13 @@ class Finder:
 
     # -- numbers -----------------------------------------------------------------
     def negative_token(self, text: str) -> bool:
-        return any(p.search(text) for p in self.fr.token_patterns)
+        cache = self.fr.negative_cache
+        hit = cache.get(text)
+        if hit is None:
+            hit = any(p.search(text) for p in self.fr.token_patterns)
+            if len(cache) < 200_000:
+                cache[text] = hit
+        return hit
 
     def number_at(self, i: int) -> Num | None:
         """A number starting at token i (digits, words, glued units, ranges in one token)."""
