@@ -146,3 +146,43 @@ def test_rules_check_stress_tests_patterns(tmp_path, capsys):
     code, out = check(capsys, "--rules", str(layer), "--config", str(_plugin_config(tmp_path)))
     assert code == 1
     assert f"{layer / 'plates/plates.yaml'}:" in out and "pattern too slow" in out
+
+
+BAD_PATTERNS = [
+    ('{"pattern": "Foo GmbH"}', "pattern needs a non-empty string `label`"),
+    ('{"label": "org", "pattern": "Bar AG"}', "unknown label 'org' (did you mean ORG?)"),
+    ('{"label": "PERSON", "pattern": "Anna Muster"}', "unknown label 'PERSON' (did you mean PER?)"),
+    ('{"label": "Project", "pattern": "Kuckuck 14"}', "label 'Project' must be an upper-case identifier"),
+    ('{"label": "ORG", "pattern": [{"TEXTX": "x"}]}', "invalid token pattern: [pattern -> 0 -> TEXTX] Extra inputs are not permitted"),
+    ('{"label": "ORG", "pattern": ""}', "`pattern` must be a string or a non-empty list"),
+]
+
+
+def test_entity_pattern_problems_are_all_reported(tmp_path, capsys):
+    """Every bad line of a pattern file is reported at once, each with its own line."""
+    good = '{"label": "ORG", "pattern": "Hamm International"}'
+    lines = [good] + [bad for bad, _ in BAD_PATTERNS] + [
+        '{"label": "ORG", "pattern": "Hamm  International"}',  # duplicate of line 1 (whitespace)
+        '{"label": "LOC", "pattern": "Hamm International"}',  # conflict with line 1
+        '{"label": "PROJECT", "pattern": "Buntes Leben"}',  # a new label is fine
+    ]
+    layer = layer_with(tmp_path, "entities/lokal.jsonl", "\n".join(lines) + "\n")
+    path = layer / "entities/lokal.jsonl"
+    code, out = check(capsys, "--rules", str(layer))
+    assert code == 1
+    for i, (_, message) in enumerate(BAD_PATTERNS, start=2):
+        assert f"{path}:{i}: {message}" in out, message
+    n = len(BAD_PATTERNS) + 2
+    assert f"{path}:{n}: duplicate pattern (same as {path}:1)" in out
+    assert f"{path}:{n + 1}: conflicting label LOC for 'Hamm International': {path}:1 says ORG" in out
+    assert f"{path}:{n + 2}:" not in out
+    err = run_blocked(capsys, tmp_path, "--rules", str(layer))
+    assert f"{path}:2: pattern needs a non-empty string `label`" in err
+
+
+def test_overriding_a_builtin_phrase_in_a_layer_is_allowed(tmp_path, capsys):
+    # the built-in rules know Bertelsmann-Stiftung as ORG; a layer may repeat or relabel it
+    layer = layer_with(tmp_path, "entities/mine.jsonl",
+                       '{"label": "ORG", "pattern": "Bertelsmann-Stiftung"}\n{"label": "ORG", "pattern": "Greenpeace"}\n')
+    code, out = check(capsys, "--rules", str(layer))
+    assert code == 0, out
