@@ -143,7 +143,7 @@ class SafeRegex:
 
 # Inputs that make backtracking-prone patterns explode; `rules check` times every pattern
 # on them so a slow pattern is found before a batch, not during it.
-_STRESS_INPUTS = ("a" * 3000 + "!", "1" * 3000 + "x", "Aa " * 1500 + ".", "1." * 1500 + "-")
+_STRESS_INPUTS = ("a" * 3000 + "!", "A" * 3000 + "!", "1" * 3000 + "x", "Aa " * 1500 + ".", "1." * 1500 + "-")
 
 
 def compile_regex(pattern: str, path: Path | str, line: int | None, flags: int = 0) -> SafeRegex:
