@@ -4,6 +4,9 @@
 
 1. Own gold (`tests/gold/dates/*.yaml`: the seed reports and the report texts): detection
    P/R/F1 (exact span and overlapping span) and value accuracy over overlapping pairs.
+   The same tables again for the blind held-out texts (`tests/gold/dates/heldout/*.yaml`,
+   texts in `tests/gold/texts/heldout/`, annotated without running the pipeline or reading
+   the rules): a measurement, not a regression test, and not part of the own-gold totals.
 2. Microsoft Recognizers-Text German cases (`recognizers_de/`: date, datetime, dateperiod,
    time, timeperiod, duration, set), each resolved against its reference date: detection
    recall/precision (overlap) and value agreement per kind, next to the same figures for
@@ -67,12 +70,17 @@ def _table(title: str, header: list[str], rows: list[list]) -> str:
 
 
 # --------------------------------------------------------------------------- own gold
-def gold_documents(gold_root: Path) -> list[dict]:
-    """(text, anchor, metadata, regions, gold entries) per gold file."""
+BLIND = "heldout"  # subfolder of dates/ with the blind held-out gold
+
+
+def gold_documents(gold_root: Path, subdir: str | None = None) -> list[dict]:
+    """(text, anchor, metadata, regions, gold entries) per gold file of `dates/` (or of
+    `dates/<subdir>/`)."""
     from ..ingest import parse_structure, normalise_text
 
     docs = []
-    for path in sorted((gold_root / "dates").glob("*.yaml")):
+    folder = gold_root / "dates" / subdir if subdir else gold_root / "dates"
+    for path in sorted(folder.glob("*.yaml")):
         g = yaml.safe_load(path.read_text(encoding="utf-8"))
         src = REPO / (g.get("text") or g.get("source"))
         text = normalise_text(src.read_text(encoding="utf-8"))
@@ -82,7 +90,8 @@ def gold_documents(gold_root: Path) -> list[dict]:
     return docs
 
 
-def score_gold(gold_root: Path, show_errors: bool = False) -> str:
+def score_gold(gold_root: Path, show_errors: bool = False, subdir: str | None = None,
+               title: str = "Own gold") -> str:
     from ..ingest import DocRecord
     from ..runner import process_batch
     from ..tokenize import nlp_for_text
@@ -91,7 +100,7 @@ def score_gold(gold_root: Path, show_errors: bool = False) -> str:
     totals = {"exact": [0, 0, 0], "overlap": [0, 0, 0]}
     value_ok = value_n = type_ok = mod_ok = 0
     rows_out, errors = [], []
-    for d in gold_documents(gold_root):
+    for d in gold_documents(gold_root, subdir):
         rec = DocRecord(d["name"], d["name"], d["text"], "", "utf-8", doc_date=d["anchor"], metadata=d["meta"], regions=d["regions"])
         (res,) = process_batch(nlp, [rec])
         sys_rows = res.tables.get("dates", [])
@@ -129,19 +138,19 @@ def score_gold(gold_root: Path, show_errors: bool = False) -> str:
         totals["overlap"][2] += fn
         p, r, f = prf(doc_tp, fp, fn)
         rows_out.append([d["name"], len(gspans), len(sspans), p, r, f])
-    table = _table("Own gold: per document (overlapping spans)", ["document", "gold", "system", "P", "R", "F1"], rows_out)
+    table = _table(f"{title}: per document (overlapping spans)", ["document", "gold", "system", "P", "R", "F1"], rows_out)
     summary = []
     for k in ("exact", "overlap"):
         p, r, f = prf(*totals[k])
         summary.append([k, *totals[k], p, r, f])
-    out = table + _table("Own gold: detection", ["match", "tp", "fp", "fn", "P", "R", "F1"], summary)
-    out += _table("Own gold: normalisation (over overlapping pairs)", ["measure", "correct", "pairs", "accuracy"], [
+    out = table + _table(f"{title}: detection", ["match", "tp", "fp", "fn", "P", "R", "F1"], summary)
+    out += _table(f"{title}: normalisation (over overlapping pairs)", ["measure", "correct", "pairs", "accuracy"], [
         ["value", value_ok, value_n, value_ok / value_n if value_n else 0.0],
         ["type", type_ok, value_n, type_ok / value_n if value_n else 0.0],
         ["modifier", mod_ok, value_n, mod_ok / value_n if value_n else 0.0],
     ])
     if show_errors and errors:
-        out += "\n\nOwn gold: errors\n" + "\n".join(errors)
+        out += f"\n\n{title}: errors\n" + "\n".join(errors)
     return out
 
 
@@ -499,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = []
     if "gold" not in args.skip:
         parts.append(score_gold(args.gold, args.errors))
+        if (args.gold / "dates" / BLIND).is_dir():
+            parts.append(score_gold(args.gold, args.errors, BLIND, "Held-out (blind)"))
     if "recognizers" not in args.skip:
         parts.append(score_recognizers(args.eval, grammar, args.errors))
     if "peers" not in args.skip:

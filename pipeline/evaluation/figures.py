@@ -13,6 +13,9 @@
 3. Our gold (`tests/gold/figures/*.yaml`: the seeds and the gold texts): detection P/R/F1 (a
    predicted figure matches a gold one when their spans overlap) and full agreement
    (value, value_max, qualifier and unit all equal).
+4. The same for the blind held-out texts (`tests/gold/figures/heldout/*.yaml`, texts in
+   `tests/gold/texts/heldout/`, annotated without running the pipeline or reading the
+   rules): a measurement, not a regression test, and not part of the gold totals.
 
 Shared data is optional: a missing folder is reported and skipped.
 """
@@ -155,9 +158,13 @@ def _match_key(f: dict) -> tuple:
     return (round(float(f["value"]), 6), None if vm is None else round(float(vm), 6), f.get("qualifier") or "=", f.get("unit"))
 
 
-def eval_gold(runner: Runner, gold_dir: Path) -> tuple[list[dict], list[str]]:
+BLIND = "heldout"  # subfolder of figures/ with the blind held-out gold
+
+
+def eval_gold(runner: Runner, gold_dir: Path, subdir: str | None = None) -> tuple[list[dict], list[str]]:
     rows, errors = [], []
-    for path in sorted((gold_dir / "figures").glob("*.yaml")):
+    folder = gold_dir / "figures" / subdir if subdir else gold_dir / "figures"
+    for path in sorted(folder.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         src = REPO / data["source"]
         if not src.exists():
@@ -235,9 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"\n(skipped Duckling: {duck} not found)")
 
-    rows, errors = eval_gold(runner, args.gold)
+    _print_gold("Gold (tests/gold/figures)", *eval_gold(runner, args.gold), args.errors)
+    _print_gold(f"Held-out (blind) (tests/gold/figures/{BLIND})", *eval_gold(runner, args.gold, BLIND), args.errors)
+    return 0
+
+
+def _print_gold(title: str, rows: list[dict], errors: list[str], show_errors: bool) -> None:
     if rows:
-        print("\nGold (tests/gold/figures): detection and full agreement (value, value_max, qualifier, unit)")
+        print(f"\n{title}: detection and full agreement (value, value_max, qualifier, unit)")
         print(f"{'doc':32} {'gold':>5} {'pred':>5} {'det F1':>7} {'full F1':>8}")
         tg = tp_ = td = tf = 0
         for r in rows:
@@ -250,11 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'TOTAL':32} {tg:5} {tp_:5} {f:7.3f} {ff:8.3f}")
         print(f"detection P={p:.3f} R={rr:.3f} F1={f:.3f}; full P={pf:.3f} R={rf:.3f} F1={ff:.3f}")
         if errors:
-            print(f"\n{len(errors)} gold disagreement(s)" + (":" if args.errors else " (--errors lists them)"))
-            if args.errors:
+            print(f"\n{len(errors)} gold disagreement(s)" + (":" if show_errors else " (--errors lists them)"))
+            if show_errors:
                 for e in errors:
                     print("  " + e)
-    return 0
 
 
 if __name__ == "__main__":
