@@ -189,6 +189,9 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
     if "dec" in f:
         d = re.sub(r"\D", "", groups["dec"])
         f["dec"] = d[:3] if len(d) == 4 else "19" + d[0]
+    # a stopwatch reading (`3:02 Minuten`, `2:08:15 Stunden`): groups dh / dmin / dsec
+    if any(k in groups for k in ("dh", "dmin", "dsec")):
+        f["dur"] = _clock_duration(groups)
     # durations and set periods
     unit = f.get("u")
     if unit:
@@ -204,6 +207,19 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
     if rel is not None:
         f["rel"] = rel if rel.startswith(("+", "-")) else "+" + rel
     return f
+
+
+def _clock_duration(groups: dict) -> str:
+    """`PT3M2S` from the parts of a stopwatch reading; zero parts are left out."""
+    parts = []
+    for key, unit in (("dh", "H"), ("dmin", "M"), ("dsec", "S")):
+        raw = groups.get(key)
+        if raw is None:
+            continue
+        num = float(raw.replace(",", "."))
+        if num:
+            parts.append(f"{num:g}{unit}")
+    return "PT" + ("".join(parts) or "0S")
 
 
 def fill(template: str, fields: dict[str, str]) -> str | None:

@@ -25,7 +25,8 @@ from datetime import date, timedelta
 _DATE_PART = r"(?:\d{4}|XXXX|\d{3}|\d{2})(?:-(?:0[1-9]|1[0-2]|SP|SU|FA|WI|Q[1-4]|H[12]|W(?:0[1-9]|[1-4]\d|5[0-3])|WXX)(?:-(?:0[1-9]|[12]\d|3[01]|WE|[1-7]))?)?"
 _TIME_PART = r"T(?:(?:[01]\d|2[0-4])(?::[0-5]\d(?::[0-5]\d)?)?|MO|MI|AF|EV|NI)"
 _POINT = rf"(?:{_DATE_PART}(?:{_TIME_PART})?|{_TIME_PART})"
-_DURATION = r"(?:P(?:\d+(?:\.\d+)?|X)(?:Y|Q|M|W|D|DE|CE)|PT(?:\d+(?:\.\d+)?|X)(?:H|M|S))"
+_DURATION = (r"(?:P(?:\d+(?:\.\d+)?|X)(?:Y|Q|M|W|D|DE|CE)"
+             r"|PT(?=[\dX])(?:(?:\d+(?:\.\d+)?|X)H)?(?:(?:\d+(?:\.\d+)?|X)M)?(?:(?:\d+(?:\.\d+)?|X)S)?)")
 TIMEX_VALUE = re.compile(rf"^(?:{_POINT}(?:/{_POINT})?|{_DURATION}|PAST_REF|FUTURE_REF|PRESENT_REF)$")
 
 _TOKEN = re.compile(
@@ -222,7 +223,7 @@ def granularity(value: str) -> str | None:
         return None
     v = value.split("/")[0]
     if v.startswith("PT"):
-        return _GRAN_TDUR.get(re.sub(r"^PT(?:\d+(?:\.\d+)?|X)", "", v))
+        return _GRAN_TDUR.get(v[-1])  # the finest part: `PT3M2S` -> second
     if v.startswith("P"):
         return _GRAN_DUR.get(re.sub(r"^P(?:\d+(?:\.\d+)?|X)", "", v))
     if "T" in v:

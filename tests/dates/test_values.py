@@ -69,6 +69,7 @@ def test_resolve_units():
     ("2018-11-08/2018-11-11", "day"), ("2019-01", "month"), ("2025", "year"), ("2018-W45-WE", "weekend"),
     ("2025-SP", "season"), ("2020-02-27TAF", "partofday"), ("2025-11-30T17:30", "minute"),
     ("T16:00", "minute"), ("P3M", "month"), ("P12Y", "year"), ("PT2H", "hour"), ("199", "decade"),
+    ("PT3M2S", "second"), ("PT1H30M", "minute"),
 ])
 def test_granularity_and_timex(value, gran):
     assert is_timex(value)
