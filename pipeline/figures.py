@@ -115,6 +115,11 @@ class FigureRules:
     mult_word_unit: str = "fach"
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    road_words: set[str] = field(default_factory=set)
+    road_code: object = None  # SafeRegex: district code between road word and number
+    phone_start: object = None  # SafeRegex: first group of a phone number
+    phone_group: object = None  # SafeRegex: any group of a phone number
+    phone_context: list[tuple[str, ...]] = field(default_factory=list)
     # token text -> is it a negative (phone number, road, paragraph …)?  Reports repeat
     # their tokens, so this saves most of the regex searches of the stage.
     negative_cache: dict[str, bool] = field(default_factory=dict)
@@ -186,6 +191,11 @@ def compile_rules(rules: Rules) -> FigureRules:
     for i, p in enumerate(get("negatives.yaml", "token_patterns")):
         lines = getattr(neg["token_patterns"], "item_lines", [])
         patterns.append(compile_regex(p, data["negatives.yaml"][1], lines[i] if i < len(lines) else None))
+    negpath = data["negatives.yaml"][1]
+    roads = get("negatives.yaml", "roads", {}, False) or {}
+    phone = get("negatives.yaml", "phone", {}, False) or {}
+    if not isinstance(roads, dict) or not isinstance(phone, dict):
+        raise RuleError(negpath, line_of(neg), "roads/phone: expected a mapping")
     fr = FigureRules(
         words=words,
         fractions=words.fractions,
@@ -224,6 +234,11 @@ def compile_rules(rules: Rules) -> FigureRules:
         not_adjectives=lowerset("nouns.yaml", "not_adjectives"),
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
+        road_words={str(x).lower() for x in roads.get("words", [])},
+        road_code=compile_regex(roads["code"], negpath, line_of(roads)) if roads.get("code") else None,
+        phone_start=compile_regex(phone["start"], negpath, line_of(phone)) if phone.get("start") else None,
+        phone_group=compile_regex(phone["group"], negpath, line_of(phone)) if phone.get("group") else None,
+        phone_context=[tuple(str(x).lower().split()) for x in phone.get("context", [])],
     )
     # units that may be glued to a digit (`75ml`, `500Km`, `99$`)
     for table, kind in ((fr.percent, "percent"), (fr.currencies, "money"), (fr.measures, "measure")):
@@ -296,12 +311,49 @@ class Finder:
                 if any(a < e and s < b for a, b in spans):
                     self.blocked[t.i] = True
         lows = [t.text.lower() for t in doc]
+        self._block_phones(lows)
         for idiom in self.fr.idioms:
             k = len(idiom)
             for i in range(self.n - k + 1):
                 if tuple(lows[i : i + k]) == idiom:
                     for j in range(i, i + k):
                         self.blocked[j] = True
+
+    def _block_phones(self, lows: list[str]) -> None:
+        """Block runs of space-separated digit groups that are phone numbers."""
+        fr, doc = self.fr, self.doc
+        if fr.phone_group is None:
+            return
+        ctx_last = {c[-1] for c in fr.phone_context}
+        i = 0
+        while i < self.n:
+            low = lows[i]
+            start = None
+            if low[:1] in "0+" and fr.phone_start is not None and fr.phone_start.match(low) \
+                    and not (i > 0 and lows[i - 1][-1:].isdigit()):  # not `40 000`
+                start = i
+            elif low in ctx_last and i + 1 < self.n:
+                for c in fr.phone_context:
+                    k = len(c)
+                    if c[-1] == low and i - k + 1 >= 0 and tuple(lows[i - k + 1 : i + 1]) == c:
+                        j = i + 1
+                        if j < self.n and lows[j] == ":":
+                            j += 1
+                        if j < self.n and doc[j - 1].whitespace_ and fr.phone_group.match(lows[j]):
+                            start = j
+                        break
+            if start is None:
+                i += 1
+                continue
+            j = start
+            while True:
+                self.blocked[j] = True
+                if lows[j].endswith(".") or doc[j].whitespace_ != " " or j + 1 >= self.n:
+                    break
+                if not fr.phone_group.match(lows[j + 1]):
+                    break
+                j += 1
+            i = j + 1
 
     # -- phrase matching -----------------------------------------------------
     def _next(self, i: int) -> int:
@@ -643,6 +695,10 @@ class Finder:
         prev_low = prev.text.lower() if prev is not None else ""
         if prev is not None and (prev_low in fr.preceding_words or prev.lemma_.lower() in fr.preceding_words):
             return None
+        if prev is not None and (prev_low in fr.road_words or (
+                start >= 2 and fr.road_code is not None and fr.road_code.match(prev.text)
+                and doc[start - 2].text.lower() in fr.road_words)):
+            return None  # `B 30`, `Kreisstraße PAN 22`
         if prev is not None and self.negative_token(prev.text) and any(c.isdigit() for c in prev.text):
             return None  # the rest of a phone number or identifier (`0221 123456`)
         if prev is not None and prev.text in ("-", "/", "–") and not prev.whitespace_ and start >= 2 and doc[start - 2].text[-1:].isdigit():
@@ -650,6 +706,7 @@ class Finder:
         if prev is not None and prev_low in ("und", "oder", "bis", ",", "–", "-") and start >= 3:
             if parse_digits(doc[start - 2].text) is not None and (
                 doc[start - 3].text.lower() in fr.preceding_words or doc[start - 3].lemma_.lower() in fr.preceding_words
+                or doc[start - 3].text.lower() in fr.road_words
             ):
                 return None  # `Linien 21 und 95`
         if prev is not None and prev_low in fr.vague_before_scale and num.is_word and num.value >= 100:
