@@ -10,7 +10,7 @@ sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .grammar import Grammar, Rule
@@ -30,7 +30,8 @@ class Match:
     end: int
     rule: Rule
     groups: dict
-    modifier: str | None = None
+    # prefix words before the match, innermost first: (word, its modifiers.yaml entry)
+    prefixes: list = field(default_factory=list)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -112,21 +113,35 @@ def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) ->
 
 
 def _apply_prefix(text: str, c: Match, grammar: Grammar, lower_bound: int) -> None:
-    """Prefix words before the match (`ab`, `seit`, `bis etwa`): the outer one's modifier."""
+    """Prefix words before the match (`ab`, `seit`, `bis etwa`), innermost first; a
+    `keep` prefix moves the start of the span."""
     pos = c.start
     for _ in range(2):
         m = grammar.prefix_regex.search(text, max(lower_bound, pos - 40), pos)
         if not m:
             return
-        info = grammar.prefixes.get(" ".join(m.group("prep").lower().split()))
+        word = " ".join(m.group("prep").lower().split())
+        info = grammar.prefixes.get(word)
         if not info:
             return
         types = info.get("types")
         if not types or c.rule.type in types:
-            c.modifier = info.get("modifier")
+            c.prefixes.append((word, info))
             if info.get("keep"):
                 c.start = m.start()
         pos = m.start()
+
+
+def _prefix_modifier(c: Match, value: str) -> str | None:
+    """The modifier of the outermost prefix that applies to this value (`zum` is `from`
+    only before a day: `zum 1. Januar`, not `zum Jahresende`)."""
+    gran = granularity(value) if value else None
+    for _, info in reversed(c.prefixes):
+        grans = info.get("granularity")
+        if grans and gran not in grans:
+            continue
+        return info.get("modifier")
+    return None
 
 
 def _number(word: str, grammar: Grammar) -> str | None:
@@ -283,7 +298,7 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
             value, used = resolve(raw_value, anchor, tense)
         if value and not valid(value):
             continue
-        modifier = c.modifier or c.rule.modifier or f.get("pos") or f.get("q")
+        modifier = _prefix_modifier(c, value) or c.rule.modifier or f.get("pos") or f.get("q")
         freq = fill(c.rule.frequency, f) if c.rule.frequency else None
         rows.append({
             "start_char": c.start, "end_char": c.end, "text": text[c.start : c.end],
