@@ -59,6 +59,7 @@ _RANGE_TOKEN = re.compile(rf"^(?P<a>{_NUM_TOKEN})[–—-](?P<b>{_NUM_TOKEN})$")
 _THREE = re.compile(r"^\d{3}(?:,\d+)?$")
 _SMALL_INT = re.compile(r"^[-−–+]?\d{1,3}$")
 _PLAIN_INT = re.compile(r"^\d+$")
+_POINT_DECIMAL = re.compile(r"^(?P<int>\d+)\.(?P<frac>\d{1,2}|[-–—])(?P<stop>\.?)$")  # Swiss `1.80`, `12.–`
 
 
 # --------------------------------------------------------------------------- rules
@@ -116,6 +117,7 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    decimal_point_currencies: set[str] = field(default_factory=set)
     road_code: object = None  # SafeRegex: district code between road word and number
     phone_start: object = None  # SafeRegex: first group of a phone number
     phone_group: object = None  # SafeRegex: any group of a phone number
@@ -235,6 +237,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        decimal_point_currencies=lowerset("units.yaml", "decimal_point_currencies", False),
         road_code=compile_regex(roads["code"], negpath, line_of(roads)) if roads.get("code") else None,
         phone_start=compile_regex(phone["start"], negpath, line_of(phone)) if phone.get("start") else None,
         phone_group=compile_regex(phone["group"], negpath, line_of(phone)) if phone.get("group") else None,
@@ -473,6 +476,12 @@ class Finder:
         t = doc[i]
         text = t.text
         low = text.lower()
+        if text[:1].isdigit() and "." in text:
+            m = _POINT_DECIMAL.match(text)
+            if m and self._decimal_point_currency(i):
+                frac = m.group("frac")
+                v = float(m.group("int") + ("." + frac if frac.isdigit() else ""))
+                return Num(i, i + 1, v, end_char=t.idx + len(text) - len(m.group("stop")))
         if self.negative_token(text):
             return None
         # digits, maybe grouped by spaces across tokens
@@ -599,6 +608,14 @@ class Finder:
             vp = fr.vague_plurals[low]
             return Num(i, i + 1, float(vp["value"]), hint="vague", qualifier=vp.get("qualifier"), is_word=True)
         return None
+
+    def _decimal_point_currency(self, i: int) -> bool:
+        """`Fr. 1.80`, `2.50 Franken`: a Swiss currency right before or after token i."""
+        cur = self.fr.decimal_point_currencies
+        if i > 0 and self.doc[i - 1].text.lower() in cur:
+            return True
+        j = self._next(i + 1)
+        return j < self.n and self.doc[j].text.lower() in cur
 
     def number_at_text(self, i: int, text: str) -> Num | None:
         """`number_at` for a token text without its final period (`12.345$.`)."""
