@@ -117,6 +117,9 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    # (connector tokens, word required before the first number or None): `sieben von zwölf
+    # Rennen`, `von 180 auf 204 Euro` -- the first number takes the second one's unit
+    unit_from_next: list[tuple[tuple[str, ...], str | None]] = field(default_factory=list)
     decimal_point_currencies: set[str] = field(default_factory=set)
     road_code: object = None  # SafeRegex: district code between road word and number
     phone_start: object = None  # SafeRegex: first group of a phone number
@@ -237,6 +240,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        unit_from_next=_unit_from_next(get("nouns.yaml", "unit_from_next", [], False), data["nouns.yaml"][1]),
         decimal_point_currencies=lowerset("units.yaml", "decimal_point_currencies", False),
         road_code=compile_regex(roads["code"], negpath, line_of(roads)) if roads.get("code") else None,
         phone_start=compile_regex(phone["start"], negpath, line_of(phone)) if phone.get("start") else None,
@@ -252,6 +256,19 @@ def compile_rules(rules: Rules) -> FigureRules:
                 else:
                     fr.glued_units[k[0]] = (kind, v, 1.0)
     return fr
+
+
+def _unit_from_next(raw, path) -> list[tuple[tuple[str, ...], str | None]]:
+    out = []
+    if not isinstance(raw, list):
+        raise RuleError(path, line_of(raw), "unit_from_next: expected a list")
+    for item in raw:
+        if not isinstance(item, dict) or "between" not in item:
+            raise RuleError(path, line_of(item, line_of(raw)), "unit_from_next: each item needs `between`")
+        before = item.get("before")
+        for phrase in item["between"] if isinstance(item["between"], list) else [item["between"]]:
+            out.append((tuple(str(phrase).lower().split()), str(before).lower() if before else None))
+    return out
 
 
 _COMPILED: dict[int, FigureRules] = {}
@@ -289,6 +306,7 @@ class Num:
     is_word: bool = False
     raw_int: bool = False  # an ungrouped integer (year candidate)
     article: bool = False  # an `ein`/`eine` count
+    factor: float = 1.0  # a glued currency's factor (`80ct` -> 0.01), already in value
 
 
 class Finder:
@@ -560,13 +578,13 @@ class Finder:
                     return Num(i, i + 1, head_v, hint="multiplier", unit=unit, kind="multiplier")
             if r in fr.glued_units:
                 kind, unit, factor = fr.glued_units[r]
-                return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind)
+                return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind, factor=factor)
             rest_tok = (r,)
             for table, kind in ((fr.currencies, "money"), (fr.measures, "measure"), (fr.percent, "percent")):
                 if rest_tok in table:
                     val = table[rest_tok]
                     if kind == "money":
-                        return Num(i, i + 1, head_v * val[1], hint="unit", unit=val[0], kind=kind)
+                        return Num(i, i + 1, head_v * val[1], hint="unit", unit=val[0], kind=kind, factor=val[1])
                     return Num(i, i + 1, head_v, hint="unit", unit=val, kind=kind)
             if m:
                 return None  # `90er`, `B30`-like glued words: not figures
@@ -626,7 +644,7 @@ class Finder:
         if head_v is None or r not in self.fr.glued_units:
             return None
         kind, unit, factor = self.fr.glued_units[r]
-        return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind)
+        return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind, factor=factor)
 
     def extend(self, num: Num) -> Num | None:
         """Scale words, fractions and `halbe`, word compositions after the base number."""
@@ -777,7 +795,7 @@ class Finder:
         elif num.hint == "multiplier":
             row.update(unit=num.unit, kind="multiplier", unit_source="suffix" if num.unit else None, rule="multiplier")
         elif num.hint == "unit":
-            row.update(unit=num.unit, kind=kind, unit_source="symbol", rule=kind)
+            row.update(unit=num.unit, kind=kind, unit_source="symbol", rule=kind, _factor=num.factor)
             if kind == "percent":
                 self._percent_of(unit_end, row)
         elif num.hint == "ordinal":
@@ -834,7 +852,7 @@ class Finder:
             before = self.match_backward(q_start, {k: v for k, v in fr.currencies.items() if len(k) == 1})
             if before and row["unit_source"] != "noun":
                 code, factor = before[0]
-                row.update(unit=code, kind="money", unit_source="symbol", rule="money")
+                row.update(unit=code, kind="money", unit_source="symbol", rule="money", _factor=factor)
                 row["value"] *= factor
                 q, q2 = self._qualifier(before[1])
                 if q:
@@ -933,7 +951,7 @@ class Finder:
                 val = hit[0]
                 if kind == "money":
                     code, factor = val
-                    row.update(unit=code, kind="money", rule="money", value=row["value"] * factor,
+                    row.update(unit=code, kind="money", rule="money", value=row["value"] * factor, _factor=factor,
                                value_max=row["value_max"] * factor if row["value_max"] is not None else None)
                 else:
                     row.update(unit=val, kind="measure", rule="measure")
@@ -974,6 +992,24 @@ class Finder:
             row.update(unit=self.unit_lemma(noun), unit_source="noun", rule="count", _unit_end=na[1] + 1, _noun_i=na[1])
         return True
 
+    def _unit_from_next(self, f: dict, nxt: dict) -> bool:
+        if not nxt["unit"] or nxt["kind"] not in ("count", "money", "measure", "percent") or nxt["value_max"] is not None \
+                or f["value_max"] is not None:
+            return False
+        doc = self.doc
+        between = tuple(t.text.lower() for t in doc[f["_num_end"] : nxt["_start_tok"]] if not t.is_space)
+        k = f["_start_tok"] - 1
+        while k >= 0 and doc[k].is_space:
+            k -= 1
+        before = doc[k].text.lower() if k >= 0 else None
+        for conn, need in self.fr.unit_from_next:
+            if between == conn and (need is None or need == before):
+                factor = nxt.get("_factor", 1.0) if nxt["kind"] == "money" else 1.0
+                f.update(unit=nxt["unit"], kind=nxt["kind"], rule=nxt["rule"], unit_source="shared",
+                         value=f["value"] * factor)
+                return True
+        return False
+
     def post(self, figures: list[dict]) -> None:
         """Money sums, then units for counts without a noun: coordination, elision."""
         doc = self.doc
@@ -993,6 +1029,9 @@ class Finder:
             k += 1
         for idx, f in enumerate(figures):
             if f["kind"] != "count" or f["unit"] is not None:
+                continue
+            # `sieben von zwölf Rennen`, `von 180 auf 204 Euro`: the unit after the second number
+            if idx + 1 < len(figures) and self._unit_from_next(f, figures[idx + 1]):
                 continue
             # coordination: `2 versuchte und ein vollendeter Einbruch`
             if idx + 1 < len(figures):
