@@ -117,6 +117,10 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    feminine_endings: tuple[str, ...] = ("innen", "in")
+    pair_conjunctions: set[str] = field(default_factory=lambda: {"und", "oder"})
+    umlauts: dict[str, str] = field(default_factory=dict)
+    participle_endings: tuple[str, ...] = ()
     # (connector tokens, word required before the first number or None): `sieben von zwölf
     # Rennen`, `von 180 auf 204 Euro` -- the first number takes the second one's unit
     unit_from_next: list[tuple[tuple[str, ...], str | None]] = field(default_factory=list)
@@ -197,6 +201,9 @@ def compile_rules(rules: Rules) -> FigureRules:
         lines = getattr(neg["token_patterns"], "item_lines", [])
         patterns.append(compile_regex(p, data["negatives.yaml"][1], lines[i] if i < len(lines) else None))
     negpath = data["negatives.yaml"][1]
+    pair = get("nouns.yaml", "gender_pairs", {}, False) or {}
+    if not isinstance(pair, dict):
+        raise RuleError(data["nouns.yaml"][1], line_of(pair), "gender_pairs: expected a mapping")
     roads = get("negatives.yaml", "roads", {}, False) or {}
     phone = get("negatives.yaml", "phone", {}, False) or {}
     if not isinstance(roads, dict) or not isinstance(phone, dict):
@@ -240,6 +247,10 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        feminine_endings=tuple(str(x).lower() for x in (pair.get("feminine_endings") or ["innen", "in"])),
+        pair_conjunctions={str(x).lower() for x in (pair.get("conjunctions") or ["und", "oder"])},
+        umlauts={str(k): str(v) for k, v in (pair.get("umlauts") or {}).items()},
+        participle_endings=tuple(str(x).lower() for x in (get("nouns.yaml", "nominalised_participle_endings", [], False) or [])),
         unit_from_next=_unit_from_next(get("nouns.yaml", "unit_from_next", [], False), data["nouns.yaml"][1]),
         decimal_point_currencies=lowerset("units.yaml", "decimal_point_currencies", False),
         road_code=compile_regex(roads["code"], negpath, line_of(roads)) if roads.get("code") else None,
@@ -410,6 +421,13 @@ class Finder:
         return best
 
     # -- nouns -------------------------------------------------------------------
+    def _fold(self, word: str) -> str:
+        """Lower-case, umlauts folded (`Ärzt` ~ `Arzt`)."""
+        w = word.lower()
+        for a, b in self.fr.umlauts.items():
+            w = w.replace(a, b)
+        return w
+
     def is_adjective(self, t: Token) -> bool:
         if self.has_pos and t.pos_:
             return t.pos_ in ("ADJ",) or (t.pos_ == "VERB" and t.tag_ == "VVPP" and False)
@@ -455,11 +473,13 @@ class Finder:
     def unit_lemma(self, t: Token) -> str:
         fr = self.fr
         low = t.text.lower()
-        # `Schwimmerinnen und Schwimmern` -> the base form of the pair
-        if low.endswith(("innen", "in")) and t.i + 2 < self.n and self.doc[t.i + 1].text.lower() in ("und", "oder"):
+        # `Schwimmerinnen und Schwimmern`, `Ärztinnen und Ärzte` -> the base form of the pair
+        if low.endswith(fr.feminine_endings) and t.i + 2 < self.n and self.doc[t.i + 1].text.lower() in fr.pair_conjunctions:
             other = self.doc[t.i + 2]
             base = other.lemma_ or other.text
-            if base[:1].isupper() and t.text.startswith(base) and len(base) >= 3:
+            if base[:1].isupper() and len(base) >= 3 and (
+                t.text.startswith(base) or self._fold(t.text).startswith(self._fold(base))
+            ):
                 return base
         if low in fr.lemma_overrides:
             return fr.lemma_overrides[low]
@@ -468,6 +488,17 @@ class Finder:
         lemma = t.lemma_ or t.text
         if lemma[:1].islower() and t.text[:1].isupper():
             return lemma[:1].upper() + lemma[1:] + fr.nominalised_ending
+        if lemma.endswith("e") and lemma[:1].isupper() and len(lemma) > 4:
+            # `Jugendliche(n)` -> `Jugendlicher`, `Lehrende` -> `Lehrender`: a nominalised
+            # adjective whose lemma the lemmatizer left in the weak form
+            from .lemmatizer import lemma_of
+
+            stem = lemma[:-1]
+            masc = stem + fr.nominalised_ending
+            if lemma_of(lemma) == masc or (
+                lemma.endswith(fr.participle_endings) and lemma_of(lemma.lower()) == stem.lower()
+            ):
+                return masc
         if lemma == t.text and len(t.text) >= 8:
             from .lemmatizer import lemma_of
 
