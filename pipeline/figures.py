@@ -117,6 +117,8 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    # qualifier phrase -> noun heads after which it is a preposition (`Auftrag über`)
+    preposition_after_nouns: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     feminine_endings: tuple[str, ...] = ("innen", "in")
     pair_conjunctions: set[str] = field(default_factory=lambda: {"und", "oder"})
     umlauts: dict[str, str] = field(default_factory=dict)
@@ -247,6 +249,8 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        preposition_after_nouns={tuple(str(k).lower().split()): tuple(str(x).lower() for x in (v or []))
+                                 for k, v in (get("qualifiers.yaml", "preposition_after_nouns", {}, False) or {}).items()},
         feminine_endings=tuple(str(x).lower() for x in (pair.get("feminine_endings") or ["innen", "in"])),
         pair_conjunctions={str(x).lower() for x in (pair.get("conjunctions") or ["und", "oder"])},
         umlauts={str(k): str(v) for k, v in (pair.get("umlauts") or {}).items()},
@@ -750,9 +754,17 @@ class Finder:
         hit = self.fr.qualifiers and self.match_backward(start, self.fr.qualifiers)
         if hit:
             sym, s = hit
-            if not any(self.blocked[k] for k in range(s, start)):
+            if not any(self.blocked[k] for k in range(s, start)) and not self._preposition(s, start):
                 return sym, s
         return None, start
+
+    def _preposition(self, s: int, start: int) -> bool:
+        """`den Auftrag über 1,8 Mio. Euro`: the qualifier phrase doc[s:start] follows an amount noun."""
+        heads = self.fr.preposition_after_nouns.get(tuple(t.text.lower() for t in self.doc[s:start]))
+        if not heads or s == 0:
+            return False
+        noun = self.doc[s - 1]
+        return _is_cap(noun) and (noun.lemma_.lower().endswith(heads) or noun.text.lower().endswith(heads))
 
     def resolve(self, num: Num, figures: list[dict]) -> dict | None:
         doc, fr = self.doc, self.fr
