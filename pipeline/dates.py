@@ -17,10 +17,12 @@ inside a temporal expression, including durations (`vor 50 Jahren`, `drei Monate
 Jahren`) are NOT dates: they are figures.  The figures stage skips characters covered by
 a `dates` row (`date_spans(doc)`).
 
-Values are TIMEX3 (ISO 8601 extended), resolved against `doc._.doc_date`: a day or month
-without a year takes the document's year, weekdays the latest such day on or before the
-document date (next one in future-tense sentences or after `kommenden`), clock times the
-day named in the same sentence.  Without a document date the year stays `XXXX`, and
+Values are TIMEX3 (ISO 8601 extended), resolved against `doc._.doc_date`: a day, month or
+quarter without a year takes the document's year (last year's when its clause is past and
+it would start after the document's month: `seit Dezember`, `im Dezember stieg`, written in
+January; `rules/dates/tense.yaml`), weekdays the latest such day on or before the document
+date (next one in future clauses, after `ab` or `kommenden`), clock times the day named in
+the same sentence.  Without a document date the year stays `XXXX`, and
 purely deictic expressions (`gestern`, `heuer`) get an empty value.
 
 Header/footer regions are not prose and are skipped, except that a header value that is a

@@ -21,6 +21,7 @@ _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 _SENT_END = re.compile(r"(?<![0-9])[.!?](?=\s+[A-ZÄÖÜ„\"])|\n\s*\n|\n(?=[A-ZÄÖÜ#>*-])")
 _WORD = re.compile(r"\w+")
 _TIME_ONLY = re.compile(r"^T[^/]*(?:/T.*)?$")
+_DIRECTED = re.compile(r"WD|WE|XXXX-")  # values whose resolution depends on the tense
 _DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d(?:T(?:MO|MI|AF|EV|NI))?$")
 
 
@@ -124,8 +125,8 @@ def _apply_prefix(text: str, c: Match, grammar: Grammar, lower_bound: int) -> No
         info = grammar.prefixes.get(word)
         if not info:
             return
-        types = info.get("types")
-        if not types or c.rule.type in types:
+        types, rule_ids = info.get("types"), info.get("rules")
+        if (not types or c.rule.type in types) and (not rule_ids or c.rule.id.startswith(tuple(rule_ids))):
             c.prefixes.append((word, info))
             if info.get("keep"):
                 c.start = m.start()
@@ -259,17 +260,50 @@ def fill(template: str, fields: dict[str, str]) -> str | None:
     return _FIELD.sub(lambda x: fields[x.group(1)], out)
 
 
+_CLAUSE_BREAK = re.compile(r"[,:](?!\d)|[;–]")
+
+
 def _clause(text: str, s0: int, s1: int, start: int, end: int) -> str:
-    """The clause around an expression: its sentence cut at `,;:–` (not inside it)."""
-    left = max(text.rfind(ch, s0, start) for ch in ",;:–")
-    rights = [i for i in (text.find(ch, end, s1) for ch in ",;:–") if i >= 0]
-    return text[max(left + 1, s0) : min(rights) if rights else s1]
+    """The clause around an expression: its sentence cut at `,;:–` (not inside it; a
+    comma or colon before a digit is a number or a clock time, not a break)."""
+    left = s0
+    for m in _CLAUSE_BREAK.finditer(text, s0, start):
+        left = m.end()
+    m = _CLAUSE_BREAK.search(text, end, s1)
+    return text[left : m.start() if m else s1]
 
 
-def _tense(sentence: str, grammar: Grammar) -> str | None:
-    words = {w.lower() for w in _WORD.findall(sentence)}
-    past, future = bool(words & grammar.past_words), bool(words & grammar.future_words)
-    return "past" if past else "future" if future else None
+def _tense(clause: str, grammar: Grammar) -> str | None:
+    """`past`, `future` or None for a clause, by the words of `tense.yaml`."""
+    t = grammar.tense
+    words = _WORD.findall(clause)
+    lower = [w.lower() for w in words]
+    for i, w in enumerate(words):
+        if w in t.past_words and (i == 0 or lower[i - 1] not in t.adjective_context):
+            return "past"
+    if t.participle is not None and len(words) >= 2 and t.perfect_auxiliaries.intersection(lower):
+        # the participle closes the clause: `hat ... erhalten` / `... erhalten hat`
+        k = len(words) - 2 if lower[-1] in t.perfect_auxiliaries else len(words) - 1
+        part = words[k]
+        if (k > 0 and lower[k - 1] != "zu" and part not in t.perfect_exceptions
+                and t.participle.fullmatch(part)):
+            return "past"
+    if t.future_words.intersection(lower):
+        return "future"
+    return None
+
+
+def _direction(c: Match, clause: str, grammar: Grammar) -> str | None:
+    """The tense an expression is resolved with: a `seit` prefix always points back, an
+    `ab` prefix forward unless the clause is in the past, else the clause's tense."""
+    t = grammar.tense
+    prefixes = {w for w, _ in c.prefixes}
+    if prefixes & t.past_prefixes:
+        return "past"
+    tense = _tense(clause, grammar)
+    if tense != "past" and prefixes & t.future_prefixes:
+        return "future"
+    return tense
 
 
 def extract(text: str, anchor: str | None, grammar: Grammar,
@@ -291,7 +325,7 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
             continue
         si = _sentence_index(sentences, c.start)
         s0, s1 = sentences[si] if sentences else (0, len(text))
-        tense = _tense(_clause(text, s0, s1, c.start, c.end), grammar) if re.search(r"WD|WE|XXXX-\d", raw_value) else None
+        tense = _direction(c, _clause(text, s0, s1, c.start, c.end), grammar) if _DIRECTED.search(raw_value) else None
         if c.rule.type == "SET":
             value, used = raw_value, False  # a set is not anchored (`XXXX-WXX-1`)
         else:

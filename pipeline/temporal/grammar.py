@@ -71,14 +71,26 @@ class Veto:
 
 
 @dataclass
+class Tense:
+    """`tense.yaml`: the words and patterns that decide a clause's direction."""
+    future_words: frozenset = frozenset()  # lower case, matched case-insensitively
+    past_words: frozenset = frozenset()  # matched as written
+    adjective_context: frozenset = frozenset()
+    perfect_auxiliaries: frozenset = frozenset()
+    participle: Any = None
+    perfect_exceptions: frozenset = frozenset()
+    past_prefixes: frozenset = frozenset()
+    future_prefixes: frozenset = frozenset()
+
+
+@dataclass
 class Grammar:
     rules: list[Rule]
     lookup: dict[str, dict[str, str]]  # group base name -> lower word -> value
     prefix_regex: Any
     prefixes: dict[str, dict]
     vetoes: list[Veto]
-    future_words: frozenset
-    past_words: frozenset
+    tense: Tense
     fingerprint: str
     trigger: Any = None  # regex of tokens every expression contains (None = scan all)
     window: int = 60
@@ -170,9 +182,7 @@ def compile_grammar(rules: Rules) -> Grammar:
         mod_file.path, line_of(mods.get("prefixes")),
     )
 
-    tense = rules.yaml(f"{BASE}/tense.yaml") or {}
-    future_words = frozenset(str(w).lower() for w in tense.get("future_markers") or [])
-    past_words = frozenset(str(w).lower() for w in tense.get("past_markers") or [])
+    tense = _compile_tense(rules)
 
     # vetoes
     vetoes: list[Veto] = []
@@ -209,8 +219,29 @@ def compile_grammar(rules: Rules) -> Grammar:
     # whole words, except weekday names, which also start compounds (`Dienstagabend`)
     weekdays = [w for ws in vocabs.get("weekdays", {}).values() for w in ws]
     trigger = regex.compile(r"(?<![\w])(?:" + _vocab_alternation(words, False) + r"(?![\w])|" + _vocab_alternation(weekdays, False) + ")")
-    return Grammar(compiled, lookup, prefix_regex, prefixes, vetoes, future_words, past_words, rules.fingerprint(),
+    return Grammar(compiled, lookup, prefix_regex, prefixes, vetoes, tense, rules.fingerprint(),
                    trigger, int(frag.get("trigger_window") or 60))
+
+
+def _compile_tense(rules: Rules) -> Tense:
+    f = rules.file(f"{BASE}/tense.yaml")
+    if f is None:
+        return Tense()
+    data = rules.yaml(f) or {}
+
+    def words(key: str, lower: bool = True) -> frozenset:
+        return frozenset(str(w).lower() if lower else str(w) for w in _as_list(data.get(key)))
+
+    unknown = set(data) - {"future_markers", "past_markers", "adjective_context", "perfect_auxiliaries",
+                           "participle", "perfect_exceptions", "past_prefixes", "future_prefixes"}
+    if unknown:
+        raise RuleError(f.path, line_of(data), f"unknown key(s) {sorted(unknown)}")
+    participle = None
+    if data.get("participle"):
+        participle = compile_regex(rf"^(?:{data['participle']})$", f.path, (data.key_lines or {}).get("participle"))
+    return Tense(words("future_markers"), words("past_markers", lower=False), words("adjective_context"),
+                 words("perfect_auxiliaries"), participle, words("perfect_exceptions"),
+                 words("past_prefixes"), words("future_prefixes"))
 
 
 def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:

@@ -38,7 +38,25 @@ _TOKEN = re.compile(
 _EASTER = re.compile(r"^(\d{4})-EASTER([+-]\d+)(.*)$")
 _NTH_WEEKDAY = re.compile(r"^(\d{4})-(\d\d)-WD([1-7])N([1-5])(.*)$")
 _SHIFT = re.compile(r"^(\d{4}-\d\d-\d\d)@([+-]\d+)(.*)$")
-_MONTH_REST = re.compile(r"^-(\d\d)(?:-\d\d)?(?:T.*)?$")
+# the rest of an `XXXX` value that names a part of the year: month (day), quarter, half
+# year, season; with the months it spans (a winter is taken as its December)
+_PERIOD_REST = re.compile(r"^-(?:(?P<m>\d\d)(?:-\d\d)?|Q(?P<q>[1-4])|H(?P<h>[12])|(?P<s>SP|SU|FA|WI))(?:T.*)?$")
+_SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 12)}
+
+
+def _period_months(rest: str) -> tuple[int, int] | None:
+    m = _PERIOD_REST.match(rest)
+    if not m:
+        return None
+    if m.group("m"):
+        return int(m.group("m")), int(m.group("m"))
+    if m.group("q"):
+        q = int(m.group("q"))
+        return 3 * q - 2, 3 * q
+    if m.group("h"):
+        h = int(m.group("h"))
+        return 6 * h - 5, 6 * h
+    return _SEASON_MONTHS[m.group("s")]
 
 
 def is_timex(value: str) -> bool:
@@ -130,21 +148,41 @@ def _weekend(anchor: date, direction: str, future: bool) -> str:
     return f"{_week(sat)}-WE"
 
 
+def _interval_tense(first: int, last: int, anchor: str | None, tense: str) -> str | None:
+    """The tense the two ends of an interval from month `first` to month `last` are
+    resolved with: only a shift of the whole interval is kept."""
+    if anchor is None or last < first:
+        return tense  # a wrapping interval (`Dezember bis Februar`): each end by itself
+    month = date.fromisoformat(anchor).month
+    if tense == "past":
+        return "past" if first > month else None
+    return "future" if last < month else None
+
+
 def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[str, bool]:
     """Underspecified value -> (TIMEX3 value, whether the anchor was used).
 
-    `tense` (`past`, `future` or None) is the sentence's: it turns bare weekdays and
-    weekends, and moves a month without year that lies after (past) / before (future)
-    the document's month to the previous / next year.
+    `tense` (`past`, `future` or None) is the clause's: it turns bare weekdays and
+    weekends, and moves a month, quarter, half year or season without year that starts
+    after (past) / ended before (future) the document's month to the previous / next year.
     Returns ("", used) when the value cannot be resolved without a document date.
     """
     future = tense == "future"
     if not value:
         return "", False
     if "/" in value:
-        parts = [resolve(p, anchor, tense) for p in value.split("/")]
+        pieces = value.split("/")
+        spans = [_period_months(p[4:]) if p.startswith("XXXX") else None for p in pieces]
+        if len(pieces) == 2 and tense and all(spans):
+            # the interval moves as a whole (`10. Juni bis 10. Juli` in a past clause
+            # written in June stays in this year: it does not end before it starts)
+            tense = _interval_tense(spans[0][0], spans[1][1], anchor, tense)
+        parts = [resolve(p, anchor, tense) for p in pieces]
         if any(not v for v, _ in parts):
             return "", any(u for _, u in parts)
+        (v0, u0), (v1, u1) = parts[0], parts[-1]
+        if len(parts) == 2 and all(spans) and v0[:4].isdigit() and v1[:4].isdigit() and v1 < v0:
+            parts[1] = (f"{int(v1[:4]) + 1:04d}{v1[4:]}", u1)  # ends in the next year
         return "/".join(v for v, _ in parts), any(u for _, u in parts)
     a = date.fromisoformat(anchor) if anchor else None
     if value.startswith("XXXX-WXX"):
@@ -157,11 +195,11 @@ def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[s
             if a is None:
                 return ("" if "EASTER" in rest or "WD" in rest else value), False
             year = a.year
-            mm = _MONTH_REST.match(rest)
-            if mm and tense == "past" and int(mm.group(1)) > a.month:
-                year -= 1
-            elif mm and tense == "future" and int(mm.group(1)) < a.month:
-                year += 1
+            span = _period_months(rest)
+            if span and tense == "past" and span[0] > a.month:
+                year -= 1  # a past period that would start after the document's month
+            elif span and tense == "future" and span[1] < a.month:
+                year += 1  # a future one that would have ended before it
             value, used = f"{year:04d}{rest}", True
         else:
             if a is None:

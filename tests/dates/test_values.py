@@ -56,11 +56,27 @@ def test_weekday_by_tense():
     assert values("Am Freitag wurde gewählt.", "2018-11-12") == [("Freitag", "2018-11-09")]
 
 
+def test_month_by_clause_tense():
+    # Präteritum, perfect with `haben` closing the clause, and `seit` point back
+    assert values("Im Dezember stieg der Umsatz um 6,8 Prozent.", "2025-01-16") == [("Dezember", "2024-12")]
+    assert values("Die Firma, die den Auftrag im Dezember erhalten hat, liefert.", "2025-01-16") == [("Dezember", "2024-12")]
+    assert values("Seit Dezember wird gebaut.", "2025-01-16") == [("Seit Dezember", "2024-12")]
+    # a past form after an article is an adjective; `hat ... zu` is not a perfect
+    assert values("Die gemeldeten Fälle steigen im Dezember.", "2025-01-16") == [("Dezember", "2025-12")]
+    assert values("Die Stadt hat im Dezember viel zu bezahlen.", "2025-01-16") == [("Dezember", "2025-12")]
+    # a noun is not a verb: `Stand` (case-sensitive past markers)
+    assert values("Nach derzeitigem Stand beginnt der Bau im Dezember.", "2025-01-16") == [("Dezember", "2025-12")]
+
+
 def test_resolve_units():
     assert resolve("REF-1Q", "2018-02-11") == ("2017-Q4", True)
     assert resolve("XXXX-EASTER+49", "2020-01-01") == ("2020-05-31", True)
     assert resolve("REF+0DTEV", "2018-11-11") == ("2018-11-11TEV", True)
     assert resolve("XXXX-12", "2025-02-03", "past") == ("2024-12", True)
+    assert resolve("XXXX-Q4", "2025-01-16", "past") == ("2024-Q4", True)
+    assert resolve("XXXX-Q1", "2025-08-16", "future") == ("2026-Q1", True)
+    assert resolve("XXXX-Q3", "2025-08-16", "past") == ("2025-Q3", True)  # contains the document date
+    assert resolve("XXXX-06-10/XXXX-07-10", "2020-06-15", "past") == ("2020-06-10/2020-07-10", True)
     assert resolve("XXXX-05-WD7N2", "2025-02-03") == ("2025-05-11", True)
     assert resolve("2019-01", None) == ("2019-01", False)
 
