@@ -117,6 +117,8 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    single_currencies: dict[tuple[str, ...], tuple[str, float]] = field(default_factory=dict)
+    digit_fraction_max: int = 0  # `3/4` is a share when 0 < numerator < denominator <= this
     # qualifier phrase -> noun heads after which it is a preposition (`Auftrag über`)
     preposition_after_nouns: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     feminine_endings: tuple[str, ...] = ("innen", "in")
@@ -249,6 +251,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        digit_fraction_max=int((get("numbers.yaml", "digit_fractions", {}, False) or {}).get("max_denominator", 0)),
         preposition_after_nouns={tuple(str(k).lower().split()): tuple(str(x).lower() for x in (v or []))
                                  for k, v in (get("qualifiers.yaml", "preposition_after_nouns", {}, False) or {}).items()},
         feminine_endings=tuple(str(x).lower() for x in (pair.get("feminine_endings") or ["innen", "in"])),
@@ -262,6 +265,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         phone_group=compile_regex(phone["group"], negpath, line_of(phone)) if phone.get("group") else None,
         phone_context=[tuple(str(x).lower().split()) for x in phone.get("context", [])],
     )
+    fr.single_currencies = {k: v for k, v in fr.currencies.items() if len(k) == 1}
     # units that may be glued to a digit (`75ml`, `500Km`, `99$`)
     for table, kind in ((fr.percent, "percent"), (fr.currencies, "money"), (fr.measures, "measure")):
         for k, v in table.items():
@@ -539,6 +543,8 @@ class Finder:
             return None
         # digits, maybe grouped by spaces across tokens
         v = parse_digits(text)
+        if v is not None and not t.whitespace_ and i + 2 < self.n and doc[i + 1].text == "/":
+            return self._slash(i)
         if v is not None:
             end = i + 1
             if _SMALL_INT.match(text):
@@ -662,6 +668,28 @@ class Finder:
             return Num(i, i + 1, float(vp["value"]), hint="vague", qualifier=vp.get("qualifier"), is_word=True)
         return None
 
+    def _slash(self, i: int) -> Num | None:
+        """`3/4` (a share) or `24/7`, `12/345`, `2024/25` (identifiers: no figure)."""
+        doc = self.doc
+        a, b = doc[i].text, doc[i + 2].text
+        stop = b.endswith(".")
+        b = b[:-1] if stop else b
+        if doc[i + 1].whitespace_ or not (_PLAIN_INT.match(a) and _PLAIN_INT.match(b)):
+            return None
+        if (i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "/-.") or (
+            not stop and not doc[i + 2].whitespace_ and i + 3 < self.n and doc[i + 3].text[:1] in "/-."
+            and doc[i + 3].text != "."
+        ):
+            return None  # part of a longer identifier (`UA/2025/047`)
+        na, nb = int(a), int(b)
+        if 0 < na < nb <= self.fr.digit_fraction_max:
+            return Num(i, i + 3, na / nb, hint="fraction", end_char=doc[i + 2].idx + len(b))
+        return None
+
+    def _unit_ahead(self, end: int) -> bool:
+        k = self._next(end)
+        return k < self.n and bool(self.match_forward(k, self.fr.measures) or self.match_forward(k, self.fr.currencies))
+
     def _decimal_point_currency(self, i: int) -> bool:
         """`Fr. 1.80`, `2.50 Franken`: a Swiss currency right before or after token i."""
         cur = self.fr.decimal_point_currencies
@@ -707,7 +735,27 @@ class Finder:
             num.value *= fr.fractions[doc[j].text.lower()]
             num.end = j = j + 1
             num.hint = "fraction"
+        if num.hint == "fraction":
+            # `drei Viertel Milliarde`: a fraction of a scale is a number, not a share
+            if j < self.n and doc[j].text.lower() in w.scales:
+                num.value *= w.scales[doc[j].text.lower()]
+                num.end = j + 1
+                num.hint = None
             return num
+        # `fünf und drei Viertel Milliarden`, `zwei und ein halb Liter`: whole + fraction
+        if num.hint is None and not num.article and j + 2 < self.n and doc[j].text.lower() == w.conjunction:
+            mt = doc[j + 1].text.lower()
+            m = 1 if mt in fr.article_forms else (parse_digits(mt) if _PLAIN_INT.match(mt) else parse_number_word(mt, w))
+            frac = fr.fractions.get(doc[j + 2].text.lower())
+            if m is not None and frac is not None and m * frac < 1:
+                k = j + 3
+                if k < self.n and doc[k].text.lower() in w.scales:
+                    num.value = (num.value + m * frac) * w.scales[doc[k].text.lower()]
+                    num.end = k + 1
+                    return num
+                if k < self.n and (self.match_forward(k, fr.currencies) or self.match_forward(k, fr.measures)):
+                    num.value += m * frac
+                    num.end = j = k
         if j < self.n and doc[j].text.lower() in fr.specials and num.hint in (None, "halves"):
             num.value *= fr.specials[doc[j].text.lower()]
             num.end = j = j + 1
@@ -863,6 +911,8 @@ class Finder:
                     return None
                 row.update(unit=self.unit_lemma(noun), kind="ordinal", unit_source="noun", rule="ordinal")
                 unit_end = na[1] + 1
+        elif num.hint == "fraction" and self._unit_ahead(end):
+            num.hint = None  # `drei Viertel Liter`, `1/2 Liter`: an amount in that unit
         elif num.hint == "fraction":
             row.update(value=num.value * 100, unit="%", kind="percent", unit_source="fraction", rule="fraction")
             k = self._next(end)
@@ -892,7 +942,14 @@ class Finder:
                 return None
         # currency before the number: `€ 12.500`, `EUR 5 Mio.`
         if row["unit"] is None or row["kind"] == "count":
-            before = self.match_backward(q_start, {k: v for k, v in fr.currencies.items() if len(k) == 1})
+            before = self.match_backward(q_start, fr.single_currencies)
+            if before and row["unit_source"] != "noun" and figures and figures[-1]["_end_tok"] > before[1]:
+                # the currency ends the previous figure: `15 Dollar 50` -> 50 cents of it
+                prevf, code = figures[-1], before[0][0]
+                if prevf["kind"] == "money" and prevf["unit"] == code and q_start == num.start == before[1] + 1 \
+                        and num.end == num.start + 1 and re.fullmatch(r"\d{1,2}\.?", doc[num.start].text):
+                    row.update(unit=code, kind="money", unit_source="symbol", rule="money", value=num.value / 100)
+                before = None
             if before and row["unit_source"] != "noun":
                 code, factor = before[0]
                 row.update(unit=code, kind="money", unit_source="symbol", rule="money", _factor=factor)
