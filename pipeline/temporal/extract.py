@@ -326,10 +326,14 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
         si = _sentence_index(sentences, c.start)
         s0, s1 = sentences[si] if sentences else (0, len(text))
         tense = _direction(c, _clause(text, s0, s1, c.start, c.end), grammar) if _DIRECTED.search(raw_value) else None
+        ref = anchor
+        if c.rule.reference == "sentence" and anchor:
+            earlier = [r for r, s in zip(rows, sent_of) if s == si and not _GENITIVE_GAP.fullmatch(text[r["end_char"] : c.start])]
+            ref = _sentence_reference(raw_value, earlier) or anchor
         if c.rule.type == "SET":
             value, used = raw_value, False  # a set is not anchored (`XXXX-WXX-1`)
         else:
-            value, used = resolve(raw_value, anchor, tense)
+            value, used = resolve(raw_value, ref, tense)
         if value and not valid(value):
             continue
         modifier = _prefix_modifier(c, value) or c.rule.modifier or f.get("pos") or f.get("q")
@@ -337,12 +341,37 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
         rows.append({
             "start_char": c.start, "end_char": c.end, "text": text[c.start : c.end],
             "type": c.rule.type, "value": value, "granularity": granularity(value),
-            "modifier": modifier, "anchor": anchor if used else None,
+            "modifier": modifier, "anchor": ref if used else None,
             "frequency": freq, "rule": c.rule.id,
         })
         sent_of.append(si)
     _attach_days(rows, sent_of)
     return rows
+
+
+_REF_UNIT = re.compile(r"REF[+-](?:\d+(?:\.\d+)?|X)(?P<unit>MIN|DE|CE|Y|Q|M|W|D|H|S)")
+_POINT_DATE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d\d)(?:-(?P<d>\d\d))?)?(?:$|[-T])")
+# a period that is only a bound, not the period talked about (`seit 2011`, `bis 2030`)
+_BOUND_MODIFIERS = {"since", "from", "until", "before", "after"}
+# `am 21. September des Vorjahres`: the period qualifies the date, it is not relative to it
+_GENITIVE_GAP = re.compile(r"\s+des\s+")
+
+
+def _sentence_reference(raw_value: str, earlier: list[dict]) -> str | None:
+    """The date an anaphoric period (`Vorjahr`) is relative to: the nearest DATE named
+    before it in the same sentence that is a point at the needed precision (a year for
+    `Y`, a month for `M`), not a bound (`seit 2011`); None = the document date."""
+    unit = _REF_UNIT.search(raw_value)
+    if not unit:
+        return None
+    for r in reversed(earlier):
+        if r["type"] != "DATE" or r["modifier"] in _BOUND_MODIFIERS or "/" in (r["value"] or ""):
+            continue
+        m = _POINT_DATE.match(r["value"] or "")
+        if not m or (unit.group("unit") not in ("Y", "DE", "CE") and not m.group("m")):
+            continue
+        return date(int(m.group("y")), int(m.group("m") or 1), int(m.group("d") or 1)).isoformat()
+    return None
 
 
 def _sentence_index(sentences: list[tuple[int, int]], pos: int) -> int:

@@ -53,6 +53,9 @@ class Rule:
     trigger: str = "any"  # `digit`: runs only near digits (speed); `any`: near any trigger
     examples: list[Example] = field(default_factory=list)
     negatives: list[tuple[str, int | None, str | None]] = field(default_factory=list)  # (text, line, anchor)
+    # `sentence`: REF tokens are resolved against the nearest date named before the
+    # expression in its sentence (`2024 ... im Vorjahr`), else the document date
+    reference: str | None = None
 
 
 @dataclass
@@ -260,6 +263,8 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
         raise RuleError(path, line, f"{rid}: trigger must be `any` or `digit`")
     if typ not in TYPES:
         raise RuleError(path, line, f"{rid}: type must be one of {sorted(TYPES)}")
+    if item.get("reference") not in (None, "sentence"):
+        raise RuleError(path, line, f"{rid}: reference must be `sentence` (or absent)")
     pattern = _expand(str(item["pattern"]), table, str(path), line)
     rx = compile_regex(pattern, path, line)
     groups = set(rx.groupindex)
@@ -286,4 +291,5 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
     return Rule(rid, str(path), line, rx, typ, str(item["value"]),
                 str(item["modifier"]) if item.get("modifier") else None,
                 str(item["frequency"]) if item.get("frequency") else None,
-                int(item.get("priority", 50)), str(item.get("trigger") or "any"), examples, negatives)
+                int(item.get("priority", 50)), str(item.get("trigger") or "any"), examples, negatives,
+                reference=item.get("reference"))
