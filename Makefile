@@ -52,7 +52,7 @@ bench: $(STAMP)
 eval: eval-ner eval-lemma eval-entities eval-dates eval-figures
 
 eval-entities: $(STAMP)
-	$(PY) -m pipeline.evaluation.entities --gold tests/gold
+	$(PY) -m pipeline.evaluation.entities --gold tests/gold $(if $(wildcard $(DATA)/ner/germeval2014/NER-de-dev.tsv),--germeval $(DATA)/ner/germeval2014/NER-de-dev.tsv)
 
 eval-dates: $(STAMP)
 	$(PY) -m pipeline.evaluation.dates --eval $(EVAL) --data $(DATA) --gold tests/gold

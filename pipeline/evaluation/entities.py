@@ -19,6 +19,23 @@ regression test; it is not part of "all".
 
 `--dump DIR` writes the pipeline's current mentions in the gold format (a starting point
 for annotating a new text; every entry must then be checked by hand).
+
+Independent measure on real text, GermEval 2014 (CC BY 4.0; Wikipedia and news sentences):
+
+    python -m pipeline.evaluation.entities --germeval ../shared/data/ner/germeval2014/NER-de-dev.tsv [--errors]
+
+Each sentence is one document (tokens joined by single spaces, no document date) run
+through the same spaCy pipeline `make run` builds, with `nlp.pipe`.  Scored: exact
+character span + label of the PER/LOC/ORG `mentions` rows against the outer-column gold
+spans (`deriv`/`part` spans count as O, OTH and MISC are ignored), for three systems in
+one run: `model` (the model's raw `doc.ents` before `de_entities`), `rules` (`--model
+blank`) and `full` (model + rules, `--model`, default `auto`).  The sentences are split
+deterministically by their 0-based position in the file: even = `tune` (the only half to
+look at when changing rules), odd = `report` (measured, never inspected).  `--errors`
+prints the 15 most frequent error types of the full system on the tune half, with
+examples.  The entity stage's cost per sentence is printed for both pipelines.
+GermEval dev is also the model's held-out benchmark: read it, never add its sentences or
+names to a rule file.
 """
 
 from __future__ import annotations
@@ -26,7 +43,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import yaml
@@ -116,6 +134,241 @@ def dump(path: Path, text: str, mentions: list[dict], rel: str) -> None:
     path.write_text(yaml.safe_dump({"file": rel, "entities": ents}, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
 
 
+# --------------------------------------------------------------------------- GermEval 2014
+GE_SYSTEMS = ("model", "rules", "full")
+GE_HALVES = ("tune", "report")
+
+
+def load_germeval(path: Path) -> list[dict]:
+    """Sentences of a GermEval 2014 TSV: text (tokens joined by single spaces), token
+    character offsets, gold spans `(start_char, end_char, label)` of the outer column.
+    `deriv`/`part` spans are kept with their full tag (e.g. `LOCderiv`) so that errors on
+    them can be told apart; scoring uses only PER/LOC/ORG."""
+    sents: list[dict] = []
+    toks: list[tuple[str, str]] = []
+    source = None
+
+    def flush():
+        nonlocal toks, source
+        if not toks:
+            return
+        offsets, pos = [], 0
+        for tok, _ in toks:
+            offsets.append((pos, pos + len(tok)))
+            pos += len(tok) + 1
+        text = " ".join(t for t, _ in toks)
+        spans, cur = [], None  # cur = [start_tok, end_tok, tag]
+        for i, (_, tag) in enumerate(toks):
+            bio, _, typ = tag.partition("-")
+            if bio == "I" and cur is not None and cur[2] == typ:
+                cur[1] = i + 1
+                continue
+            if cur is not None:
+                spans.append(cur)
+                cur = None
+            if bio in ("B", "I") and typ:
+                cur = [i, i + 1, typ]
+        if cur is not None:
+            spans.append(cur)
+        gold = [(offsets[s][0], offsets[e - 1][1], typ) for s, e, typ in spans]
+        sents.append({"index": len(sents), "text": text, "offsets": offsets, "spans": gold, "source": source})
+        toks, source = [], None
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            flush()
+            parts = line.split("\t")
+            source = parts[1] if len(parts) > 1 else None
+            continue
+        if not line.strip():
+            flush()
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            continue
+        toks.append((parts[1], parts[2]))
+    flush()
+    return sents
+
+
+def germeval_half(index: int) -> str:
+    """Deterministic split by 0-based sentence position: even = tune, odd = report."""
+    return "tune" if index % 2 == 0 else "report"
+
+
+_SNAP = "eval_model_ents"
+_TIMER = "eval_entity_timer"
+
+
+def _register_eval_components() -> None:
+    from spacy.language import Language
+
+    if _SNAP not in Language.factories:
+        @Language.component(_SNAP)
+        def snapshot(doc):
+            # the model's raw entities, before the entity stage changes them
+            doc.user_data["eval_model_ents"] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            doc.user_data["eval_t0"] = time.perf_counter()
+            return doc
+
+    if _TIMER not in Language.factories:
+        @Language.component(_TIMER)
+        def timer(doc):
+            doc.user_data["eval_entity_seconds"] = time.perf_counter() - doc.user_data.pop("eval_t0", time.perf_counter())
+            return doc
+
+
+def run_germeval_pipeline(nlp, sents: list[dict], batch_size: int = 64) -> tuple[list[list], list[list], float]:
+    """(raw model entities, PER/LOC/ORG/... mentions rows, entity-stage seconds) per sentence."""
+    _register_eval_components()
+    names = nlp.pipe_names
+    if "de_entities" not in names:
+        raise SystemExit("the pipeline has no de_entities stage")
+    nlp.add_pipe(_SNAP, before="de_entities")
+    nlp.add_pipe(_TIMER, after="de_entities")
+    raw, mentions, seconds = [], [], 0.0
+    try:
+        for doc in nlp.pipe((s["text"] for s in sents), batch_size=batch_size):
+            raw.append(doc.user_data.get("eval_model_ents", []))
+            seconds += doc.user_data.get("eval_entity_seconds", 0.0)
+            mentions.append([(m["start_char"], m["end_char"], m["label"], m.get("source") or "") for m in (doc._.rows or {}).get("mentions", [])])
+    finally:
+        nlp.remove_pipe(_SNAP)
+        nlp.remove_pipe(_TIMER)
+    return raw, mentions, seconds
+
+
+def _norm_label(label: str) -> str:
+    return "LOC" if label == "GPE" else label
+
+
+def germeval_score(sents: list[dict], preds: list[list]) -> dict:
+    """P/R/F1 per label and micro over exact (start_char, end_char, label) of PER/LOC/ORG."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for s, pred in zip(sents, preds):
+        gold = {sp for sp in s["spans"] if sp[2] in LABELS}
+        got = {(p[0], p[1], _norm_label(p[2])) for p in pred if _norm_label(p[2]) in LABELS}
+        for k in gold:
+            (tp if k in got else fn)[k[2]] += 1
+        for k in got - gold:
+            fp[k[2]] += 1
+    out = {}
+    for lab in LABELS + ("ALL",):
+        t = sum(tp.values()) if lab == "ALL" else tp[lab]
+        p_ = sum(fp.values()) if lab == "ALL" else fp[lab]
+        n_ = sum(fn.values()) if lab == "ALL" else fn[lab]
+        prec = t / (t + p_) if t + p_ else 0.0
+        rec = t / (t + n_) if t + n_ else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        out[lab] = {"tp": t, "fp": p_, "fn": n_, "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)}
+    return out
+
+
+def germeval_errors(sents: list[dict], preds: list[list]) -> list[tuple[str, str, int]]:
+    """Every error of one system as (type, example, sentence index).
+
+    Types: `FP LOC boundary` (overlaps a gold LOC with other offsets), `FP LOC for gold
+    ORG` (the gold span has another label), `FP LOC on gold LOCderiv` (a deriv/part/OTH
+    span), `FP LOC no gold`, each with the prediction's source (`[gazetteer]`, `[model]`,
+    `[rule:<id>]`); `FN PER` (nothing overlaps), `FN PER as MISC [model]`.  A gold span
+    overlapped by a wrong PER/LOC/ORG prediction is counted once, as that FP."""
+    out = []
+    for s, pred in zip(sents, preds):
+        text = s["text"]
+        gold_all = s["spans"]
+        gold = {sp for sp in gold_all if sp[2] in LABELS}
+        got = {}
+        for p in pred:
+            lab = _norm_label(p[2])
+            if lab in LABELS:
+                got[(p[0], p[1], lab)] = p[3] if len(p) > 3 else "model"
+        for k, src in got.items():
+            if k in gold:
+                continue
+            over = [g for g in gold_all if g[0] < k[1] and k[0] < g[1]]
+            same = [g for g in over if g[2] == k[2]]
+            other = [g for g in over if g[2] in LABELS and g[2] != k[2]]
+            if same:
+                kind = f"FP {k[2]} boundary"
+                ex = f"{text[k[0]:k[1]]!r} (gold {text[same[0][0]:same[0][1]]!r})"
+            elif other:
+                kind = f"FP {k[2]} for gold {other[0][2]}"
+                ex = f"{text[k[0]:k[1]]!r} (gold {other[0][2]} {text[other[0][0]:other[0][1]]!r})"
+            elif over:
+                kind = f"FP {k[2]} on gold {over[0][2]}"
+                ex = f"{text[k[0]:k[1]]!r} (gold {text[over[0][0]:over[0][1]]!r})"
+            else:
+                kind = f"FP {k[2]} no gold"
+                ex = repr(text[k[0]:k[1]])
+            out.append((f"{kind} [{src}]", ex, s["index"]))
+        for k in gold:
+            if k in got or any(p[0] < k[1] and k[0] < p[1] for p in got):
+                continue  # found, or counted above as a boundary / label error
+            misc = [p for p in pred if p[0] < k[1] and k[0] < p[1]]
+            if misc:
+                p = misc[0]
+                out.append((f"FN {k[2]} as {p[2]} [{p[3] if len(p) > 3 else 'model'}]", f"{text[k[0]:k[1]]!r} ({p[2]} {text[p[0]:p[1]]!r})", s["index"]))
+            else:
+                out.append((f"FN {k[2]}", repr(text[k[0]:k[1]]), s["index"]))
+    return out
+
+
+def _print_germeval(table: dict, halves=GE_HALVES) -> None:
+    for half in halves:
+        print(f"\n== GermEval 2014 {table['file']}, {half} half: {table[half]['n_sentences']} sentences, {table[half]['n_gold']} gold PER/LOC/ORG spans")
+        print(f"{'system':7} {'label':6} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+        for system in GE_SYSTEMS:
+            res = table[half][system]
+            for lab, s in res.items():
+                print(f"{system:7} {lab:6} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['tp']:5d} {s['fp']:5d} {s['fn']:5d}")
+
+
+def evaluate_germeval(path: Path, model: str, rules: list[str], errors: bool = False, n_types: int = 15) -> dict:
+    from pipeline.config import load_config
+    from pipeline.tokenize import build_nlp
+
+    sents = load_germeval(path)
+    if not sents:
+        raise SystemExit(f"no sentences in {path}")
+    preds: dict[str, list] = {}
+    timing = {}
+    nlp, info = build_nlp(load_config(model=model, rules=rules))
+    t = time.perf_counter()
+    preds["model"], preds["full"], ent_s = run_germeval_pipeline(nlp, sents)
+    timing["full"] = {"pipeline_ms_per_sentence": round(1000 * (time.perf_counter() - t) / len(sents), 2), "entity_stage_ms_per_sentence": round(1000 * ent_s / len(sents), 3)}
+    preds["model"] = [[(a, b, lab, "model") for a, b, lab in r] for r in preds["model"]]
+    blank, _ = build_nlp(load_config(model="blank", rules=rules))
+    t = time.perf_counter()
+    _, preds["rules"], ent_s = run_germeval_pipeline(blank, sents)
+    timing["rules"] = {"pipeline_ms_per_sentence": round(1000 * (time.perf_counter() - t) / len(sents), 2), "entity_stage_ms_per_sentence": round(1000 * ent_s / len(sents), 3)}
+    table = {"file": path.name, "model": info.get("name"), "model_kind": info.get("kind"), "timing": timing}
+    for half in GE_HALVES:
+        idx = [i for i, s in enumerate(sents) if germeval_half(s["index"]) == half]
+        sub = [sents[i] for i in idx]
+        table[half] = {
+            "n_sentences": len(sub),
+            "n_gold": sum(1 for s in sub for sp in s["spans"] if sp[2] in LABELS),
+        }
+        for system in GE_SYSTEMS:
+            table[half][system] = germeval_score(sub, [preds[system][i] for i in idx])
+    print(f"\nGermEval model: {info.get('name')} ({info.get('kind')}); rules-only: blank:de")
+    _print_germeval(table)
+    for system in ("full", "rules"):
+        tm = timing[system]
+        print(f"{system:5} pipeline {tm['pipeline_ms_per_sentence']:.2f} ms/sentence, entity stage {tm['entity_stage_ms_per_sentence']:.3f} ms/sentence")
+    if errors:
+        tune = [i for i, s in enumerate(sents) if germeval_half(s["index"]) == "tune"]
+        errs = germeval_errors([sents[i] for i in tune], [preds["full"][i] for i in tune])
+        counts = Counter(e[0] for e in errs)
+        print(f"\n{n_types} most frequent error types, full system, tune half ({len(errs)} errors):")
+        for kind, n in counts.most_common(n_types):
+            exs = [e[1] for e in errs if e[0] == kind]
+            print(f"  {n:4d}  {kind}")
+            for ex in exs[:4]:
+                print(f"          {ex}")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.evaluation.entities")
     ap.add_argument("--gold", default="tests/gold", type=Path)
@@ -124,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="list every error")
     ap.add_argument("--json", type=Path, help="write the scores as JSON")
     ap.add_argument("--dump", type=Path, help="write predictions in gold format for texts/*.txt into DIR")
+    ap.add_argument("--germeval", type=Path, help="also score a GermEval 2014 TSV (model only / rules only / full; tune and report halves)")
     args = ap.parse_args(argv)
 
     from pipeline.config import load_config
@@ -176,6 +430,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\nerrors (held-out, blind):")
             for e in res["errors"]:
                 print("  " + " | ".join(map(str, e)))
+    if args.germeval:
+        if not args.germeval.exists():
+            print(f"no GermEval file at {args.germeval}", file=sys.stderr)
+            return 2
+        out["germeval"] = evaluate_germeval(args.germeval, args.model, args.rules, errors=args.errors)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
