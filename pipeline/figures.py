@@ -117,6 +117,7 @@ class FigureRules:
     max_phrase: int = 4
     glued_units: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     road_words: set[str] = field(default_factory=set)
+    sign_words: set[str] = field(default_factory=set)  # `minus 5 Grad` = -5
     single_currencies: dict[tuple[str, ...], tuple[str, float]] = field(default_factory=dict)
     digit_fraction_max: int = 0  # `3/4` is a share when 0 < numerator < denominator <= this
     # qualifier phrase -> noun heads after which it is a preposition (`Auftrag über`)
@@ -251,6 +252,7 @@ def compile_rules(rules: Rules) -> FigureRules:
         nominalised_ending=str(get("nouns.yaml", "nominalised_adjective_ending", "er", False)),
         lemma_overrides={str(k).lower(): str(v) for k, v in (get("nouns.yaml", "lemma_overrides", {}, False) or {}).items()},
         road_words={str(x).lower() for x in roads.get("words", [])},
+        sign_words=lowerset("numbers.yaml", "sign_words", False),
         digit_fraction_max=int((get("numbers.yaml", "digit_fractions", {}, False) or {}).get("max_denominator", 0)),
         preposition_after_nouns={tuple(str(k).lower().split()): tuple(str(x).lower() for x in (v or []))
                                  for k, v in (get("qualifiers.yaml", "preposition_after_nouns", {}, False) or {}).items()},
@@ -653,7 +655,10 @@ class Finder:
         if wv is not None:
             if low in fr.article_forms or low in ("ein",):
                 return None
-            return Num(i, i + 1, float(wv), is_word=True)
+            # `neunzehnhundertneunzig`: a year in words is a year candidate like `1990`
+            year_like = fr.year_min <= wv <= fr.year_max and any(h in low for h in w.hundred) \
+                and not any(k in low for k in w.thousand)
+            return Num(i, i + 1, float(wv), is_word=True, raw_int=year_like)
         if low in fr.article_forms:
             return Num(i, i + 1, 1.0, is_word=True, article=True)
         ov = parse_ordinal_word(low, w)
@@ -724,6 +729,9 @@ class Finder:
             while k < self.n:
                 d = doc[k].text
                 dv = int(d) if d.isdigit() else parse_number_word(d.lower(), w)
+                if dv is not None and not digits and not d.isdigit() and 10 <= dv <= 99:
+                    digits, k = str(dv), k + 1  # `Komma fünfzehn` = ,15
+                    break
                 if dv is None or not (0 <= dv <= 9 or (d.isdigit() and not digits)):
                     break
                 digits += str(dv)
@@ -765,12 +773,25 @@ class Finder:
             num.value *= scale
             num.end = j = j + 1
             num.hint = None
-            # `zwei Millionen eintausendeinhundertfünfzig`
-            if num.is_word and j < self.n:
-                nv = parse_number_word(doc[j].text.lower(), w)
-                if nv is not None and nv < scale and not doc[j].text.lower() in fr.article_forms:
-                    num.value += nv
-                    num.end = j + 1
+            # `zwei Millionen eintausendeinhundertfünfzig`, `zwei Billiarden siebenhundert
+            # Billionen neunzig Milliarden`: smaller scales and a rest added
+            last = scale
+            while num.is_word and j < self.n:
+                nt = doc[j].text.lower()
+                nv = parse_number_word(nt, w) if nt not in fr.article_forms else None
+                if nv is None or nv >= last:
+                    break
+                s2 = w.scales.get(doc[j + 1].text.lower()) if j + 1 < self.n else None
+                if s2 is not None and nv * s2 < last:
+                    num.value += nv * s2
+                    last = s2
+                    num.end = j = j + 2
+                    continue
+                if s2 is not None:
+                    break  # `drei Millionen zwei Milliarden`: two figures
+                num.value += nv
+                num.end = j + 1
+                break
         if num.article and num.end == num.start + 1:
             return num  # the caller decides whether this `ein` counts
         return num
@@ -839,6 +860,11 @@ class Finder:
             vb = fr.vague_before_scale[prev_low]
             num.value *= float(vb["factor"])
             num.qualifier = vb["qualifier"]
+            start = start - 1
+        if prev is not None and prev_low in fr.sign_words and num.value > 0 and num.value_max is None \
+                and num.hint is None and start == num.start and (prev.text[:1].islower() or prev.is_sent_start):
+            # (`das Minus 5,1 Prozent`: the capitalised noun is no sign)
+            num.value = -num.value  # `minus 5 Grad`
             start = start - 1
         row = {"value": num.value, "value_max": num.value_max, "qualifier": num.qualifier or "=", "unit": None,
                "kind": "count", "of": None, "unit_source": None, "metadata_key": None, "rule": "count",

@@ -92,14 +92,29 @@ def _below_100(s: str, w: NumberWords) -> int | None:
     return None
 
 
+def _after_conjunction(right: str, w: NumberWords, below=None) -> int | None:
+    """`und zwölf` after `hundert`/`tausend` (`hundertundzwölf` 112, `tausendundzwölf` 1012,
+    `tausendundsiebenhundert` 1700): the rest after the conjunction."""
+    c = w.conjunction
+    if right.startswith(c) and len(right) > len(c):
+        return (below or _below_100)(right[len(c):], w)
+    return None
+
+
 def _below_1000(s: str, w: NumberWords) -> int | None:
     for h in w.hundred:
         if h in s:
             left, _, right = s.partition(h)
             mult = 1 if left == "" else w.unit_prefixes.get(left)
+            if mult is None and left:
+                # `achtzehnhundert` 1800, `zweiundzwanzighundert` 2200
+                m = _below_100(left, w)
+                mult = m if m is not None and m >= 10 else None
             if mult is None:
                 return None
             rest = 0 if right == "" else _below_100(right, w)
+            if rest is None:
+                rest = _after_conjunction(right, w)
             if rest is None:
                 return None
             return mult * 100 + rest
@@ -108,7 +123,8 @@ def _below_1000(s: str, w: NumberWords) -> int | None:
 
 def parse_number_word(word: str, w: NumberWords) -> int | None:
     """A single German number word: `zwölf` 12, `einundzwanzig` 21,
-    `eintausendachthundertzweiundfünfzig` 1852, `hunderttausend` 100000; else None."""
+    `eintausendachthundertzweiundfünfzig` 1852, `achtzehnhundertzweiundfünfzig` 1852,
+    `hunderttausend` 100000, `tausendundzwölf` 1012; else None."""
     s = word.lower().replace("-", "")
     if not s:
         return None
@@ -130,6 +146,8 @@ def parse_number_word(word: str, w: NumberWords) -> int | None:
             if mult is None or mult == 0:
                 return None
             rest = 0 if right == "" else _below_1000(right, w)
+            if rest is None:
+                rest = _after_conjunction(right, w, _below_1000)
             if rest is None:
                 return None
             return mult * 1000 + rest
