@@ -22,9 +22,10 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
 2. Trimming: leading function words (`Die`, `der`) are removed from model and token-pattern
    spans; leading role words/titles from PER (`Landrat Tjark Bartels` -> `Tjark Bartels`,
    role kept), admin words from LOC (`Landkreis Hameln-Pyrmont` -> `Hameln-Pyrmont`,
-   admin type kept; a model span of any label that is admin word + name becomes that LOC),
-   descriptors from ORG (`Initiative Act.Now` -> `Act.Now`).  Curated phrase patterns are
-   exact and never trimmed.
+   admin type kept; a model span of any label that is admin word + name becomes that LOC;
+   a place adjective stays before a single word that is no known place: `Römisches Reich`),
+   descriptors from ORG (`Initiative Act.Now` -> `Act.Now`); a trailing year or amount from
+   model spans (`Thilo Ulbert 1986`).  Curated phrase patterns are exact and never trimmed.
 3. Never list: a span whose text is in the never list (articles, months, weekdays,
    adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
@@ -398,10 +399,16 @@ def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
             s += 1
             continue
         if c.label in er.never.leading_adjectives_for and e - s > 1 and er.never.is_never(tok.text):
+            if c.label == "LOC" and e - s == 2 and _adjective_names_it(doc[s + 1].text, er):
+                break  # `Römisches Reich`, `Bayerischer Wald`: the adjective is part of the name
             s += 1
             continue
         break
     while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:  # `Münsterplatz 47`
+        e -= 1
+    # a model span that runs into a following year or amount: `Thilo Ulbert 1986`, `Sun
+    # Microsystems 100.000` (two-digit club numbers stay: `Hannover 96`)
+    while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
         e -= 1
     while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
                      or doc[e - 1].text in ("-", "–")):
@@ -412,6 +419,13 @@ def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
         c.canonical = er.canonical_place(doc[s:e].text) if c.label == "LOC" else None
     c.start, c.end = s, e
     return c
+
+
+def _adjective_names_it(word: str, er: EntityRules) -> bool:
+    """After a place adjective, a single word that is no known place and no admin word
+    (`Reich`, `Wald`, `Republik`) is named by the adjective, which stays in the span;
+    a known place loses it (`Niedersächsischen Hameln-Pyrmont`)."""
+    return word not in er.admin and phrase_key(word) not in er.phrases and er.canonical_place(word) is None
 
 
 def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
@@ -441,7 +455,8 @@ def _model_span_ok(doc: Doc, ent: Span, er: EntityRules) -> bool:
     """Model spans the policy refuses before any comparison with the rules.
 
     - a span across a line break or a sentence boundary (headline + dateline run-ons);
-    - a span without a name word (a capitalised word outside the never list):
+    - a span without a name word (a capitalised word outside the never list; also
+      `ORF2` and hyphenated place names `Berlin-Charlottenburg`, not `NASCAR-Rennen`):
       `8. – 11. November 2018`;
     - a single gender-form word (`LokalpolitikerInnen`) or a single word with a
       common-noun ending from never.yaml (`Glasfasernetz`, `Automobilindustrie`) that no
@@ -449,9 +464,29 @@ def _model_span_ok(doc: Doc, ent: Span, er: EntityRules) -> bool:
     """
     if "\n" in ent.text or any(t.is_sent_start for t in ent[1:]):
         return False
-    if not any(t.is_alpha and t.text[:1].isupper() and not er.never.is_never(t.text) for t in ent):
+    if not any(_name_word(t.text, er) and not er.never.is_never(t.text) for t in ent):
         return False
     return True
+
+
+_ALNUM_NAME = re.compile(r"^[A-ZÄÖÜ][A-Za-zÄÖÜäöüß]*[0-9]+$")
+
+
+def _name_word(text: str, er: EntityRules) -> bool:
+    """A word that can carry a name: a capitalised word of letters; letters + digits
+    (`ORF2`, `O2`); a hyphenated word of capitalised parts whose last part is a place, a
+    place adjective or an abbreviation (`Berlin-Charlottenburg`, `Hamburg-Mannheimer`,
+    `Hertha-BSC`).  Not `8.`, `2018`, and not a hyphenated compound with a common-noun
+    head (`NASCAR-Rennen`, `Taiwan-Dollar`, `C-Liga`)."""
+    if text.isalpha():
+        return text[:1].isupper()
+    if _ALNUM_NAME.match(text):
+        return True
+    parts = text.split("-")
+    if len(parts) < 2 or not all(p[:1].isupper() and p.isalpha() for p in parts):
+        return False
+    last = parts[-1]
+    return last.isupper() or phrase_key(last) in er.loc_phrases or _derived_place(last, er)
 
 
 def _single_word_ok(doc: Doc, c: Cand, er: EntityRules) -> bool:

@@ -1,0 +1,59 @@
+"""Conflict policy against given model entities: a stand-in component sets `doc.ents`
+before `de_entities`, as a statistical NER would, so each rule of the policy is tested
+independently of what the shipped model happens to predict."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from pipeline.config import load_config
+from pipeline.tokenize import build_nlp
+
+FAKE: dict[str, list[tuple[str, str]]] = {}
+
+
+@Language.component("test_given_model_ents")
+def _given_ents(doc):
+    spans = []
+    for sub, label in FAKE.get(doc.text, []):
+        start = doc.text.index(sub)
+        span = doc.char_span(start, start + len(sub), label=label)
+        assert span is not None, sub
+        spans.append(span)
+    doc.ents = spans
+    return doc
+
+
+@pytest.fixture(scope="module")
+def given_nlp():
+    nlp, _ = build_nlp(load_config(model="blank"))
+    nlp.add_pipe("test_given_model_ents", before="de_entities")
+    return nlp
+
+
+def _mentions(nlp, text, ents):
+    FAKE[text] = ents
+    doc = nlp(text)
+    return {(r["text"], r["label"]) for r in doc._.rows["mentions"]}
+
+
+CASES = [
+    # name words: hyphenated places and alphanumeric names count, compounds with a common-noun head do not
+    ("Das Fürstentum Schwarzburg-Rudolstadt endete.", [("Schwarzburg-Rudolstadt", "LOC")], {("Schwarzburg-Rudolstadt", "LOC")}, set()),
+    ("Der Film lief im ORF2 am Abend.", [("ORF2", "ORG")], {("ORF2", "ORG")}, set()),
+    ("Er fuhr früher NASCAR-Rennen.", [("NASCAR-Rennen", "ORG")], set(), {("NASCAR-Rennen", "ORG")}),
+    # a trailing year or amount is not part of the name
+    ("Siehe dazu Thilo Ulbert 1986 im Band.", [("Thilo Ulbert 1986", "PER")], {("Thilo Ulbert", "PER")}, {("Thilo Ulbert 1986", "PER")}),
+    ("Danach investierte Microsoft 250.000 Dollar.", [("Microsoft 250.000", "ORG")], {("Microsoft", "ORG")}, set()),
+    # a place adjective names a single common word, but not a known place
+    ("Sie lebten im Römischen Reich.", [("Römischen Reich", "LOC")], {("Römischen Reich", "LOC")}, {("Reich", "LOC")}),
+    ("Es liegt im Niedersächsischen Landkreis Hameln-Pyrmont.", [("Niedersächsischen Landkreis Hameln-Pyrmont", "LOC")], {("Hameln-Pyrmont", "LOC")}, set()),
+]
+
+
+@pytest.mark.parametrize("text,ents,want,never", CASES, ids=[c[0][:40] for c in CASES])
+def test_policy_with_given_model_entities(given_nlp, text, ents, want, never):
+    got = _mentions(given_nlp, text, ents)
+    assert want <= got, got
+    assert not (never & got), got
