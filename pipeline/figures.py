@@ -1,13 +1,16 @@
 """Stage 5, figures: German numbers with qualifier, unit and kind -> `figures` rows.
 
 What it finds: digit numbers in German formats (`2.113`, `12.500,00`, `40 000`, `670'000`,
-`-0,20`), number words (`einundzwanzig`, `zwei Millionen`, `Dutzend`), ranges (`20 bis 30`,
-`20–30`, `zwischen 19 und 45`), fractions (`ein Drittel`, `die Hälfte`, `jeder zweite`),
+`-0,20`; next to a Swiss currency `Fr. 1.80`), number words (`einundzwanzig`, `zwei
+Millionen`, `Dutzend`, `minus 5`), ranges (`20 bis 30`, `20–30`, `zwischen 19 und 45`),
+fractions (`ein Drittel`, `die Hälfte`, `jeder zweite`, `zu zwei Dritteln`, `3/4`),
 multipliers (`dreimal`, `zweifach`), ordinals that count (`dritte Einrichtung`,
 `61. Lebensjahr`), each with its qualifier (`über` -> `>`), unit and kind:
 count (the counted noun's lemma), percent (`of` = what it is a share of), money (ISO
 code), measure (units, ages), multiplier, ordinal.  All vocabularies and negative lists are
 rule files under `pipeline/rules/figures/` (see its README); this module is mechanism.
+Never figures: references (`§ 5`, `Nr. 12`), roads (`B 30`, `Kreisstraße PAN 22`), phone
+numbers in digit groups (`062 886 45 00`, `Tel. 23 45 67`), identifiers (`24/7`, `UA/2025/047`).
 
 Ownership rule (dates vs figures) -- one owner per number:
 - The dates stage runs first and owns every number inside a temporal expression: dates,

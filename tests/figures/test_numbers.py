@@ -97,3 +97,23 @@ def test_number_words(words, text, value):
                                         ("beste", None), ("Liste", None), ("einhunderteinunddreißigste", 131)])
 def test_ordinal_words(words, text, value):
     assert parse_ordinal_word(text, words) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("achtzehnhundertzweiundfünfzig", 1852), ("neunzehnhundertneunzig", 1990), ("zweiundzwanzighundert", 2200),
+    ("tausendundzwölf", 1012), ("hundertundzwölf", 112), ("siebenhunderteinundzwanzigtausendundzwölf", 721012),
+    ("zweihundertsechsundfünfzigtausendundsiebenhunderteinundzwanzig", 256721),
+    ("undzwölf", None), ("hundertund", None), ("tausendundtausend", None), ("neunhundert", 900),
+])
+def test_number_word_variants(words, text, value):
+    """Teen/tens hundreds and an `und` after `hundert`/`tausend` (written and spoken German)."""
+    assert parse_number_word(text, words) == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=1, max_value=99))
+def test_thousand_und_round_trip(words, thousands, rest):
+    """`<n>tausendund<rest>` = n * 1000 + rest for every rest below 100."""
+    head = _say(thousands)
+    head = head[:-1] if head.endswith("eins") else head
+    assert parse_number_word(head + "tausendund" + _say(rest), words) == thousands * 1000 + rest
