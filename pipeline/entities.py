@@ -6,6 +6,7 @@ Rules are data under `rules/entities/` (any layer; `--rules DIR` adds or replace
   A string pattern is a phrase (exact text; quotes/apostrophes and whitespace normalised);
   its `id` is the canonical form (spaCy's `ent_id`: patterns with one id are one entity).
   A list pattern is a spaCy Matcher pattern; its `id` names the rule (`source` column).
+  `"weak": true` marks a token pattern as a guess that yields to the model on the same span.
   Any label works: a user's `PROJECT` patterns flow to mentions/entities unchanged.
   Files under `gazetteer/` are the compiled place gazetteer (`make gazetteer`).
 - `lexicons/*.txt`: word lists exposed to token patterns as flags
@@ -31,9 +32,11 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
    A model ORG that contains a known place but no organisation word is dropped.
 4. Overlaps: the longest span wins (the outermost entity: `Polizei Köln` is one ORG, not
-   LOC `Köln`).  Equal length: curated rules > model > gazetteer, a model MISC loses to
-   every rule (gazetteer LOC beats model MISC), MISC loses ties; then the earlier start,
-   the label, the source - never the order of files or matches.
+   LOC `Köln`).  Equal length: curated rules > model > weak token patterns (`"weak": true`:
+   first name + word, quoted titles; the model's label wins on the very same span:
+   `San Remo` LOC, not PER) > gazetteer; a model MISC loses to every rule (gazetteer LOC
+   beats model MISC), MISC loses ties; then the earlier start, the label, the source -
+   never the order of files or matches.
 5. Linking: `Name (ABK)` gives two mentions and later `ABK`s; a capitalised token equal to
    the surname of a PER of the same document (`Herter` after `Marc Herter`) becomes PER.
 """
@@ -63,7 +66,8 @@ ROLES = "roles/roles.yaml"
 EXAMPLES = "entities/examples.yaml"
 GENDER = "entities/org_gender.yaml"
 
-TIER_RULE, TIER_MODEL, TIER_GAZ, TIER_MODEL_MISC = 3, 2, 1, 0
+# curated rules > model > weak token patterns (`"weak": true`) > gazetteer > model MISC
+TIER_RULE, TIER_MODEL, TIER_WEAK, TIER_GAZ, TIER_MODEL_MISC = 4, 3, 2, 1, 0
 MAX_PHRASE_TOKENS = 8
 _APOS = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
@@ -185,7 +189,7 @@ class EntityRules:
         for f in rules.files(LEXICON_GLOB):
             self.lexicons[Path(f.rel).stem] = frozenset(s for _, s in rules.lines(f))
         self.phrases: dict[str, Phrase] = {}
-        self.token_patterns: list[tuple[str, str, list, str]] = []  # (label, rule id, pattern, where)
+        self.token_patterns: list[tuple[str, str, list, str, bool]] = []  # (label, rule id, pattern, where, weak)
         self.loc_phrases: set[str] = set()
         files = [(f, False) for f in rules.files(ENTITY_GLOB)] + [(f, True) for f in rules.files(ENTITY_GZ_GLOB)]
         # curated files first so that their phrase entries win over the gazetteer's
@@ -205,7 +209,7 @@ class EntityRules:
                             self.loc_phrases.add(key)
                 elif isinstance(pattern, list) and pattern:
                     rid = str(obj.get("id") or f"{Path(f.rel).name}:{line}")
-                    self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}"))
+                    self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}", bool(obj.get("weak"))))
                 else:
                     raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
         self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
@@ -690,9 +694,9 @@ class EntityRecognizer:
     def __init__(self, nlp: Language, er: EntityRules):
         self.er = er
         self.matcher = Matcher(nlp.vocab, validate=True)
-        self.rule_ids: dict[int, tuple[str, str]] = {}
+        self.rule_ids: dict[int, tuple[str, str, bool]] = {}
         self.needs_flags = False
-        for i, (label, rid, pattern, where) in enumerate(er.token_patterns):
+        for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
             pattern = compile_token_pattern(pattern, er)
             self.needs_flags = self.needs_flags or any(isinstance(t, dict) and "_" in t for t in pattern)
             key = f"{label}\x1f{rid}\x1f{i}"
@@ -701,7 +705,7 @@ class EntityRecognizer:
             except (ValueError, KeyError, TypeError) as exc:
                 path, _, line = where.rpartition(":")
                 raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
-            self.rule_ids[nlp.vocab.strings[key]] = (label, rid)
+            self.rule_ids[nlp.vocab.strings[key]] = (label, rid, weak)
 
     def __call__(self, doc: Doc) -> Doc:
         er = self.er
@@ -721,8 +725,8 @@ class EntityRecognizer:
         stage1 = _resolve(cands)
         _set_ents_plain(doc, stage1)
         for key, s, e in self.matcher(doc):
-            label, rid = self.rule_ids[key]
-            c = _cand_ok(doc, Cand(s, e, label, f"rule:{rid}", TIER_RULE), er)
+            label, rid, weak = self.rule_ids[key]
+            c = _cand_ok(doc, Cand(s, e, label, f"rule:{rid}", TIER_WEAK if weak else TIER_RULE), er)
             if c:
                 cands.append(c)
         final = _resolve(_demote_unmarked_model_orgs(doc, cands, er))
