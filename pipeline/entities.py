@@ -30,7 +30,9 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
 3. Never list: a span whose text is in the never list (articles, months, weekdays,
    adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
-   A model ORG that contains a known place but no organisation word is dropped.
+   A model ORG that contains a known place but no organisation word is dropped, unless
+   it is a name + that place at its end or a place + two-digit number (`Borussia
+   Dortmund`, `Hannover 96`: clubs and companies named after their place).
 4. Overlaps: the longest span wins (the outermost entity: `Polizei Köln` is one ORG, not
    LOC `Köln`).  Equal length: curated rules > model > weak token patterns (`"weak": true`:
    first name + word, quoted titles; the model's label wins on the very same span:
@@ -134,6 +136,7 @@ class Never:
     leading_words: set
     leading_adjectives_for: set
     noun_endings: tuple = ()
+    facility_endings: tuple = ()
 
     def is_never(self, text: str) -> bool:
         return text in self.texts or any(p.match(text) for p in self.patterns)
@@ -153,6 +156,7 @@ def _load_never(rules: Rules) -> Never:
         leading_words={str(w).lower() for w in data.get("leading_words") or []},
         leading_adjectives_for=set(data.get("leading_adjectives_for") or ()),
         noun_endings=tuple(str(x) for x in data.get("model_noun_endings") or ()),
+        facility_endings=tuple(str(x) for x in data.get("facility_endings") or ()),
     )
 
 
@@ -508,21 +512,45 @@ def _org_marked(doc: Doc, c: Cand, er: EntityRules) -> bool:
     lex = er.lexicons
     for t in doc[c.start : c.end]:
         w = t.text
-        if (w in lex.get("org_heads", ()) or w in lex.get("org_place_heads", ()) or w in lex.get("legal_forms", ())
-                or w in lex.get("generic_institutions", ()) or w in lex.get("org_descriptors", ())
-                or er.gender_of(w) or (len(w) >= 2 and w.isupper()) or "-" in w):
+        if "-" in w or (len(w) >= 2 and w.isupper()):
             return True
+        # also the genitive of a head: `des Oberlandesgerichts Innsbruck`
+        for form in (w, w[:-1] if w.endswith("s") else None, w[:-2] if w.endswith("es") else None):
+            if form and (form in lex.get("org_heads", ()) or form in lex.get("org_place_heads", ()) or form in lex.get("legal_forms", ())
+                         or form in lex.get("generic_institutions", ()) or form in lex.get("org_descriptors", ()) or er.gender_of(form)):
+                return True
     return False
+
+
+def _name_with_place(doc: Doc, c: Cand, inner: list[Cand], er: EntityRules) -> bool:
+    """A model ORG that is a name + a place at its end (`Borussia Dortmund`, `Juventus
+    Turin`, `University College London`) or a place + a two-digit number (`Hannover 96`):
+    a club or company named after its place, kept.  Not when the first word is a facility
+    (`Bahnhof Bern`, never.yaml `facility_endings`), a place adjective or a never word."""
+    last = doc[c.end - 1]
+    if last.is_digit and len(last.text) == 2 and any(p.start == c.start and p.end == c.end - 1 for p in inner):
+        return True
+    if not any(p.end == c.end for p in inner):
+        return False
+    first = doc[c.start].text
+    return (
+        first[:1].isupper()
+        and not first.lower().endswith(er.never.facility_endings)
+        and not er.never.is_never(first)
+        and not _derived_place(first, er)
+    )
 
 
 def _demote_unmarked_model_orgs(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
     """A model ORG that swallows a known place but has no organisation word in it
-    (`Dorfen Polstermöbel`, `Salzburger Altstadt`) loses to the place."""
+    (`Dorfen Polstermöbel`, `Salzburger Altstadt`, `Bahnhof Bern`) loses to the place,
+    unless it is a name + the place at its end (`Borussia Dortmund`, `Hannover 96`)."""
     places = [c for c in cands if c.label == "LOC" and c.source != "model"]
     out = []
     for c in cands:
         if c.source == "model" and c.label == "ORG" and not _org_marked(doc, c, er):
-            if any(c.start <= p.start and p.end <= c.end and (p.start, p.end) != (c.start, c.end) for p in places):
+            inner = [p for p in places if c.start <= p.start and p.end <= c.end and (p.start, p.end) != (c.start, c.end)]
+            if inner and not _name_with_place(doc, c, inner, er):
                 continue
             t = doc[c.start].text
             if c.end - c.start >= 2 and any(t.endswith(s) for s in er.never.derived_suffixes) and _derived_place(t, er):

@@ -43,6 +43,13 @@ CASES = [
     ("Im Sommer fuhr er nach San Remo.", [("San Remo", "LOC")], {("San Remo", "LOC")}, {("San Remo", "PER")}),
     ("Das sagte er der „Financial Times“ gestern.", [("Financial Times", "ORG")], {("Financial Times", "ORG")}, {("Financial Times", "MISC")}),
     ("Danach investierte Sun Microsystems 100.000 Dollar.", [("Sun Microsystems 100.000", "ORG")], {("Sun Microsystems", "ORG")}, {("Sun Microsystems", "PER")}),
+    # a name + its place at the end, or place + two-digit number, stays one ORG
+    ("Gestern verlor Borussia Dortmund knapp.", [("Borussia Dortmund", "ORG")], {("Borussia Dortmund", "ORG")}, {("Dortmund", "LOC")}),
+    ("Gestern gewann Hannover 96 deutlich.", [("Hannover 96", "ORG")], {("Hannover 96", "ORG")}, {("Hannover", "LOC")}),
+    ("Ein Sprecher des Grazer Oberlandesgerichts sagte das.", [("Grazer Oberlandesgerichts", "ORG")], {("Grazer Oberlandesgerichts", "ORG")}, set()),
+    # ... but a facility or a common noun + place is the place
+    ("Wir treffen uns am Bahnhof Bern.", [("Bahnhof Bern", "ORG")], {("Bern", "LOC")}, {("Bahnhof Bern", "ORG")}),
+    ("Das Sofa kam von Dorfen Polstermöbel.", [("Dorfen Polstermöbel", "ORG")], {("Dorfen", "LOC")}, {("Dorfen Polstermöbel", "ORG")}),
     # name words: hyphenated places and alphanumeric names count, compounds with a common-noun head do not
     ("Das Fürstentum Schwarzburg-Rudolstadt endete.", [("Schwarzburg-Rudolstadt", "LOC")], {("Schwarzburg-Rudolstadt", "LOC")}, set()),
     ("Der Film lief im ORF2 am Abend.", [("ORF2", "ORG")], {("ORF2", "ORG")}, set()),
