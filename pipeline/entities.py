@@ -18,6 +18,11 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
 1. Candidates: the model's `doc.ents` (source `model`), phrase matches (curated files:
    source `rule:<file>`; gazetteer: `gazetteer`), then token patterns (`rule:<id>`), which
    see the places found so far through `ENT_TYPE`.  Nothing in header/footer regions.
+   A one-word settlement of the gazetteer is refused right after an article (`ein Schlag`,
+   `der Brunnen`; not districts/regions `im Harz`, waters and mountains `am Mühlbach`) and
+   at a sentence start when the word's lemma is lower-case (an adverb or adjective); a
+   genitive place (`X` + `s`) is refused when the word is such a word (`Allerdings` is not
+   the hamlet `Allerding` + s).
    Model spans across a line break or sentence boundary, without a name word
    (`8. – 11. November 2018`), or of one common-noun/gender-form word are refused.
 2. Trimming: leading function words (`Die`, `der`) are removed from model and token-pattern
@@ -137,6 +142,8 @@ class Never:
     leading_adjectives_for: set
     noun_endings: tuple = ()
     facility_endings: tuple = ()
+    settlement_articles: frozenset = frozenset()
+    article_ok_endings: tuple = ()
 
     def is_never(self, text: str) -> bool:
         return text in self.texts or any(p.match(text) for p in self.patterns)
@@ -157,6 +164,8 @@ def _load_never(rules: Rules) -> Never:
         leading_adjectives_for=set(data.get("leading_adjectives_for") or ()),
         noun_endings=tuple(str(x) for x in data.get("model_noun_endings") or ()),
         facility_endings=tuple(str(x) for x in data.get("facility_endings") or ()),
+        settlement_articles=frozenset(str(x).lower() for x in data.get("settlement_articles") or ()),
+        article_ok_endings=tuple(str(x) for x in data.get("settlement_article_ok_endings") or ()),
     )
 
 
@@ -173,6 +182,7 @@ class Phrase:
     canonical: str | None
     source: str
     tier: int
+    region: bool = False  # gazetteer: a district/region/state name, written with an article
 
 
 class EntityRules:
@@ -208,7 +218,7 @@ class EntityRules:
                 if isinstance(pattern, str):
                     key = phrase_key(pattern)
                     if key and key not in self.phrases:
-                        self.phrases[key] = Phrase(label, obj.get("id"), src, TIER_GAZ if gazetteer else TIER_RULE)
+                        self.phrases[key] = Phrase(label, obj.get("id"), src, TIER_GAZ if gazetteer else TIER_RULE, bool(obj.get("region")))
                         if label == "LOC":
                             self.loc_phrases.add(key)
                 elif isinstance(pattern, list) and pattern:
@@ -345,8 +355,10 @@ def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
                 key = phrase_key(raw)
                 p = er.phrases.get(key)
                 if p is not None:
-                    out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
                     found = True
+                    if p.tier == TIER_GAZ and j == i + 1 and not p.region and _common_noun_not_place(doc, i, er):
+                        break
+                    out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
                     break
         if not found:
             t = texts[i]
@@ -356,6 +368,8 @@ def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
             base = er.canonical_place(t) if t.endswith("s") else None
             if base is not None:
                 p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
+                if _non_noun(doc[i]):
+                    continue  # an adverb (`Allerdings`, `Abends`), not the place `Allerding` + s
                 out.append(Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base))
                 continue
             # compass parts of a known place: `Nordhessen`, `Ostdeutschland`, `Hamm-Mitte`, `Dorfen-Nord`
@@ -367,6 +381,29 @@ def _phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
             if m and phrase_key(m.group(1)) in er.loc_phrases:
                 out.append(Cand(i, i + 1, "LOC", "rule:district", TIER_GAZ, t))
     return out
+
+
+def _common_noun_not_place(doc: Doc, i: int, er: EntityRules) -> bool:
+    """A one-word settlement name of the gazetteer used as an ordinary word: at a sentence
+    start with a lower-case lemma (an adverb or adjective written with a capital), or right
+    after an article (`ein Schlag`, `der Brunnen`, `am Puls`: towns take no article; waters
+    and mountains do, `am Mühlbach`, and so do districts and regions, which the gazetteer
+    marks, `im Harz`)."""
+    tok = doc[i]
+    if tok.is_sent_start and _non_noun(tok):
+        return True
+    return (
+        i > 0
+        and doc[i - 1].lower_ in er.never.settlement_articles
+        and not tok.lower_.endswith(er.never.article_ok_endings)
+    )
+
+
+def _non_noun(tok: Token) -> bool:
+    """A capitalised word whose lemma is lower-case: an adverb, numeral, adjective or verb
+    written with a capital at the start of a sentence (`Allerdings`, `Abends`)."""
+    lemma = tok.lemma_
+    return bool(lemma) and lemma[:1].islower() and tok.text[:1].isupper()
 
 
 _COMPASS_PREFIX = re.compile(r"^(Nord|Süd|Ost|West|Mittel|Nordost|Nordwest|Südost|Südwest|Ober|Nieder|Unter)([A-ZÄÖÜ]?[a-zäöüß]+)$")

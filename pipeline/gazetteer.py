@@ -9,13 +9,17 @@ Writes (deterministic: sorted, gzip without timestamps; committed to the reposit
   municipalities and districts (Destatis GV100AD) and postal places, districts and states of
   Germany, Austria and Switzerland (GeoNames).  `id` is the canonical name (`Halle` ->
   `Halle (Saale)` is *not* done: a variant gets its own id only when unambiguous).
+  `"region": true` marks names of districts, regions and states (`Harz`, `Emsland`), which
+  German writes with an article; the other names are settlements, which it writes without.
 - `pipeline/rules/entities/lexicons/first_names.txt`: given names (Köln, Leipzig, München
   open data), one per line, for the `first_names` token flag used by person patterns.
 
 Common-word filter: a name is left out when it is in `entities/stoplists/gazetteer_exclude.txt`
 or when annotated German text (GermEval 2014, UD German GSD, when present under --data)
 uses the same capitalised form more often outside a name than as a place/person (`Essen`
-as food is kept only if the data say it is mostly the city).  Countries, states and world
+as food is kept only if the data say it is mostly the city).  GermEval's dev file
+(`NER-de-dev.tsv`) is never read: it is the held-out benchmark of the model and of the
+entity stage (`python -m pipeline.evaluation.entities --germeval`).  Countries, states and world
 regions are curated by hand in `entities/places.jsonl`, not generated here.
 """
 
@@ -36,6 +40,12 @@ RULES_DIR = Path(__file__).parent / "rules" / "entities"
 PLACES_OUT = RULES_DIR / "gazetteer" / "places.jsonl.gz"
 FIRST_NAMES_OUT = RULES_DIR / "lexicons" / "first_names.txt"
 EXCLUDE = RULES_DIR / "stoplists" / "gazetteer_exclude.txt"
+# evaluation data that no rule may be derived from
+HELD_OUT = {"NER-de-dev.tsv"}
+# names of districts, regions and states (`"region": true` in the output; used with an
+# article: `im Harz`, `im Emsland`), as opposed to settlements (municipalities, places)
+REGION_KINDS = {"land", "regbez", "kreis", "de-community"}
+REGION_SUFFIXES = ("-province", "-state")
 
 _ORG_WORDS = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bSE\b|e\.\s?V\.|mbH|Amt\b|amt\b|Ministeri|gericht|Gericht|Bundes|Berufsgenossenschaft|"
@@ -112,6 +122,8 @@ def common_word_counts(data: Path) -> tuple[Counter, Counter]:
     """Capitalised forms seen inside names vs. outside names in annotated text."""
     as_name, as_word = Counter(), Counter()
     for f in sorted((data / "ner" / "germeval2014").glob("*.tsv")):
+        if f.name in HELD_OUT:
+            continue
         prev_o = False
         for line in f.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
@@ -190,6 +202,7 @@ def build(data: Path) -> dict:
     for f in sorted((gaz / "geonames-postal").glob("*.zip")):
         raw.extend(read_geonames(f))
     entries: dict[str, str] = {}
+    regions: set[str] = set()
     dropped = Counter()
     for name, kind in raw:
         name = _clean(name)
@@ -201,11 +214,15 @@ def build(data: Path) -> dict:
                 dropped["common_word"] += 1
                 continue
             entries.setdefault(pattern, canonical)
+            if kind in REGION_KINDS or kind.endswith(REGION_SUFFIXES):
+                regions.add(pattern)
     lines = []
     for pattern in sorted(entries):
         obj = {"label": "LOC", "pattern": pattern}
         if entries[pattern] != pattern:
             obj["id"] = entries[pattern]
+        if pattern in regions:
+            obj["region"] = True
         lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
     _write_gz(PLACES_OUT, lines)
 

@@ -37,3 +37,18 @@ def test_readers_on_shared_data():
     assert ("Hameln-Pyrmont", "kreis") in gv
     names = gazetteer.read_first_names(data / "gazetteers" / "first-names")
     assert names["Marc"] > 0 and names["Regina"] > 0
+
+
+def test_build_never_reads_the_held_out_benchmark(tmp_path):
+    ner = tmp_path / "ner" / "germeval2014"
+    ner.mkdir(parents=True)
+    (ner / "NER-de-test.tsv").write_text("1\tDas\tO\tO\n2\tBrunnen\tO\tO\n", encoding="utf-8")
+    (ner / "NER-de-dev.tsv").write_text("1\tDie\tO\tO\n2\tSchlag\tO\tO\n3\tSchlag\tO\tO\n", encoding="utf-8")
+    as_name, as_word = gazetteer.common_word_counts(tmp_path)
+    assert as_word["Brunnen"] == 1 and "Schlag" not in as_word
+
+
+def test_regions_are_marked():
+    er = EntityRules(load_rules([]))
+    assert er.phrases["Harz"].region and er.phrases["Ostallgäu"].region
+    assert not er.phrases["Brunnen"].region
