@@ -65,6 +65,9 @@ _PLAIN_INT = re.compile(r"^\d+$")
 _POINT_DECIMAL = re.compile(r"^(?P<int>\d+)\.(?P<frac>\d{1,2}|[-–—])(?P<stop>\.?)$")  # Swiss `1.80`, `12.–`
 
 
+_MISSING = object()
+
+
 # --------------------------------------------------------------------------- rules
 def _phrases(raw, path, line) -> dict[tuple[str, ...], object]:
     out = {}
@@ -140,6 +143,41 @@ class FigureRules:
     # token text -> is it a negative (phone number, road, paragraph …)?  Reports repeat
     # their tokens, so this saves most of the regex searches of the stage.
     negative_cache: dict[str, bool] = field(default_factory=dict)
+    # lower-cased word -> parse_number_word / parse_ordinal_word result (pure functions)
+    word_cache: dict[str, object] = field(default_factory=dict)
+    ordinal_cache: dict[str, object] = field(default_factory=dict)
+    # age and multiplier suffixes, longest first (`jährig`, `fache`, `mal` …)
+    word_suffixes: tuple[str, ...] = ()
+    # id(table) -> (table, {(length, first word): [(order, key, value)]}): tables indexed once
+    phrase_index: dict[int, tuple] = field(default_factory=dict)
+    age_before_table: dict = field(default_factory=dict)
+    idioms_by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    word_suffix_re: object = None  # any of word_suffixes + an adjective ending, at the end
+
+    def number_word(self, low: str):
+        hit = self.word_cache.get(low, _MISSING)
+        if hit is _MISSING:
+            hit = parse_number_word(low, self.words)
+            if len(self.word_cache) < 200_000:
+                self.word_cache[low] = hit
+        return hit
+
+    def ordinal_word(self, low: str):
+        hit = self.ordinal_cache.get(low, _MISSING)
+        if hit is _MISSING:
+            hit = parse_ordinal_word(low, self.words)
+            if len(self.ordinal_cache) < 200_000:
+                self.ordinal_cache[low] = hit
+        return hit
+
+    def index(self, table: dict) -> dict:
+        hit = self.phrase_index.get(id(table))
+        if hit is None or hit[0] is not table:  # (the table is kept: ids are not reused while cached)
+            idx = {}
+            for order, (key, val) in enumerate(table.items()):
+                idx.setdefault((len(key), key[0]), []).append((order, key, val))
+            hit = self.phrase_index[id(table)] = (table, idx)
+        return hit[1]
 
 
 def compile_rules(rules: Rules) -> FigureRules:
@@ -271,6 +309,13 @@ def compile_rules(rules: Rules) -> FigureRules:
         phone_context=[tuple(str(x).lower().split()) for x in phone.get("context", [])],
     )
     fr.single_currencies = {k: v for k, v in fr.currencies.items() if len(k) == 1}
+    fr.age_before_table = {p: 1 for p in fr.age_before}
+    for idiom in fr.idioms:
+        if idiom:
+            fr.idioms_by_first.setdefault(idiom[0], []).append(idiom)
+    fr.word_suffixes = tuple(sorted(list(fr.age_suffixes) + list(fr.mult_suffixes), key=len, reverse=True))
+    if fr.word_suffixes:
+        fr.word_suffix_re = re.compile("(?:" + "|".join(map(re.escape, fr.word_suffixes)) + ")(?:e|en|er|es|em)?$")
     # units that may be glued to a digit (`75ml`, `500Km`, `99$`)
     for table, kind in ((fr.percent, "percent"), (fr.currencies, "money"), (fr.measures, "measure")):
         for k, v in table.items():
@@ -351,16 +396,19 @@ class Finder:
         spans = [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", []) if "start_char" in r]
         spans += [(a, b) for a, b, _ in (doc._.regions or ())]  # header/footer: not prose
         if spans:
+            covered = bytearray(len(doc.text) + 1)
+            for a, b in spans:
+                covered[max(a, 0) : max(b, 0)] = b"\x01" * (max(b, 0) - max(a, 0))
             for t in doc:
-                s, e = t.idx, t.idx + len(t.text)
-                if any(a < e and s < b for a, b in spans):
+                if 1 in covered[t.idx : t.idx + len(t.text)]:
                     self.blocked[t.i] = True
         lows = [t.text.lower() for t in doc]
         self._block_phones(lows)
-        for idiom in self.fr.idioms:
-            k = len(idiom)
-            for i in range(self.n - k + 1):
-                if tuple(lows[i : i + k]) == idiom:
+        by_first = self.fr.idioms_by_first
+        for i, low in enumerate(lows):
+            for idiom in by_first.get(low, ()):
+                k = len(idiom)
+                if i + k <= self.n and tuple(lows[i : i + k]) == idiom:
                     for j in range(i, i + k):
                         self.blocked[j] = True
 
@@ -408,28 +456,38 @@ class Finder:
         return i
 
     def match_forward(self, i: int, table: dict) -> tuple[object, int] | None:
+        """The longest phrase of `table` starting at token i (a token matches by text or lemma)."""
+        if i >= self.n:
+            return None
+        idx = self.fr.index(table)
+        first = _forms(self.doc[i])
         best = None
         for length in range(1, self.fr.max_phrase + 1):
             if i + length > self.n:
                 break
+            cands = [c for f in first for c in idx.get((length, f), ())]
+            if not cands:
+                continue
             toks = self.doc[i : i + length]
-            for key, val in table.items():
-                if len(key) != length:
-                    continue
-                if all(k in _forms(t) for k, t in zip(key, toks)):
+            for _, key, val in sorted(cands, key=lambda c: c[0]):
+                if all(k in _forms(t) for k, t in zip(key[1:], toks[1:])):
                     best = (val, i + length)
         return best
 
     def match_backward(self, end: int, table: dict) -> tuple[object, int] | None:
         """A phrase ending right before token `end`; returns (value, start index)."""
+        idx = self.fr.index(table)
         best = None
         for length in range(1, self.fr.max_phrase + 1):
             s = end - length
             if s < 0:
                 break
+            cands = idx.get((length, self.doc[s].text.lower()))
+            if not cands:
+                continue
             toks = self.doc[s:end]
-            for key, val in table.items():
-                if len(key) == length and all(k == t.text.lower() for k, t in zip(key, toks)):
+            for _, key, val in cands:
+                if all(k == t.text.lower() for k, t in zip(key[1:], toks[1:])):
                     best = (val, s)
         return best
 
@@ -601,12 +659,12 @@ class Finder:
         elif "-" in text:
             head, _, rest = text.partition("-")
             head_v = parse_number_word(head, w)
-        else:
-            for suf in sorted(list(fr.age_suffixes) + list(fr.mult_suffixes), key=len, reverse=True):
+        elif fr.word_suffix_re is not None and fr.word_suffix_re.search(low):
+            for suf in fr.word_suffixes:
                 for ending in ("", "e", "en", "er", "es", "em"):
                     if low.endswith(suf + ending) and len(low) > len(suf + ending):
                         head = low[: -len(suf + ending)]
-                        hv = parse_number_word(head, w)
+                        hv = fr.number_word(head)
                         if hv is not None:
                             head_v, rest = hv, low[len(head):]
                             break
@@ -654,7 +712,7 @@ class Finder:
                 return Num(i, i + 1, fr.fractions[low], hint="fraction", is_word=True)
             return None
         # cardinal word
-        wv = parse_number_word(low, w)
+        wv = fr.number_word(low)
         if wv is not None:
             if low in fr.article_forms or low in ("ein",):
                 return None
@@ -664,7 +722,7 @@ class Finder:
             return Num(i, i + 1, float(wv), is_word=True, raw_int=year_like)
         if low in fr.article_forms:
             return Num(i, i + 1, 1.0, is_word=True, article=True)
-        ov = parse_ordinal_word(low, w)
+        ov = fr.ordinal_word(low)
         if ov is not None and ov >= 2 and i > 0 and doc[i - 1].text.lower() in fr.distributive:
             num = Num(i, i + 1, 1.0 / ov, hint="fraction", is_word=True)
             num.start_char = doc[i - 1].idx
@@ -1093,7 +1151,7 @@ class Finder:
         age_unit = fr.age_units.get(tl) or fr.age_units.get(t.text.lower())
         if age_unit:
             k = self._next(j + 1)
-            before = any(self.match_backward(row_start, {p: 1 for p in fr.age_before}) for row_start in [num.start])
+            before = self.match_backward(num.start, fr.age_before_table) is not None
             window = doc[max(0, num.start - 6) : num.start]
             before = before or any(t.lemma_.lower() in fr.age_context or t.text.lower() in fr.age_context for t in window)
             after = k < self.n and (doc[k].text.lower() in fr.age_after or doc[k].lemma_.lower() in fr.age_after)
