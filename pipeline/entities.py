@@ -144,6 +144,7 @@ class Never:
     facility_endings: tuple = ()
     settlement_articles: frozenset = frozenset()
     article_ok_endings: tuple = ()
+    article_ok_before: frozenset = frozenset()
 
     def is_never(self, text: str) -> bool:
         return text in self.texts or any(p.match(text) for p in self.patterns)
@@ -166,6 +167,7 @@ def _load_never(rules: Rules) -> Never:
         facility_endings=tuple(str(x) for x in data.get("facility_endings") or ()),
         settlement_articles=frozenset(str(x).lower() for x in data.get("settlement_articles") or ()),
         article_ok_endings=tuple(str(x) for x in data.get("settlement_article_ok_endings") or ()),
+        article_ok_before=frozenset(" ".join(str(x).lower().split()) for x in data.get("settlement_article_ok_before") or ()),
     )
 
 
@@ -396,6 +398,7 @@ def _common_noun_not_place(doc: Doc, i: int, er: EntityRules) -> bool:
         i > 0
         and doc[i - 1].lower_ in er.never.settlement_articles
         and not tok.lower_.endswith(er.never.article_ok_endings)
+        and not (i > 1 and f"{doc[i - 2].lower_} {doc[i - 1].lower_}" in er.never.article_ok_before)
     )
 
 
