@@ -533,6 +533,12 @@ class Finder:
             if self.is_noun(t):
                 if t.is_sent_start and j != i and skipped == 0:
                     return None
+                if t.text.endswith("-"):
+                    # `Kurz- und Mittelstreckenflügen`: the counted noun is the full compound
+                    k = self._next(j + 1)
+                    if k < self.n and (self.doc[k].text.lower() in self.fr.pair_conjunctions or self.doc[k].text == ","):
+                        j = self._next(k + 1)
+                        continue
                 return (i, j)
             if self.is_adjective(t):
                 skipped += 1
@@ -751,6 +757,11 @@ class Finder:
         if 0 < na < nb <= self.fr.digit_fraction_max:
             return Num(i, i + 3, na / nb, hint="fraction", end_char=doc[i + 2].idx + len(b))
         return None
+
+    def _share_after(self, end: int) -> bool:
+        """`3/4 der Befragten`, `1/3 davon`: what the share is of follows."""
+        k = self._next(end)
+        return k < self.n and (self.doc[k].text.lower() in self.fr.percent_of or self.doc[k].text.lower() in self.fr.partitive)
 
     def _unit_ahead(self, end: int) -> bool:
         k = self._next(end)
@@ -1000,6 +1011,9 @@ class Finder:
                 unit_end = na[1] + 1
         elif num.hint == "fraction" and self._unit_ahead(end):
             num.hint = None  # `drei Viertel Liter`, `1/2 Liter`: an amount in that unit
+        elif num.hint == "fraction" and "/" in doc[num.start : num.end].text and not self._share_after(end) and prev is not None \
+                and (prev.text == "(" or (_is_cap(prev) and prev.is_alpha and not prev.is_sent_start)):
+            return None  # `Teil 1/2`, `(1/2)`, `Linz 1/3`: a label or score, not a share
         elif num.hint == "fraction":
             row.update(value=num.value * 100, unit="%", kind="percent", unit_source="fraction", rule="fraction")
             k = self._next(end)
