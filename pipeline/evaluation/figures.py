@@ -13,9 +13,12 @@
 3. Our gold (`tests/gold/figures/*.yaml`: the seeds and the gold texts): detection P/R/F1 (a
    predicted figure matches a gold one when their spans overlap) and full agreement
    (value, value_max, qualifier and unit all equal).
-4. The same for the blind held-out texts (`tests/gold/figures/heldout/*.yaml`, texts in
+4. The same for the held-out texts (`tests/gold/figures/heldout/*.yaml`, texts in
    `tests/gold/texts/heldout/`, annotated without running the pipeline or reading the
-   rules): a measurement, not a regression test, and not part of the gold totals.
+   rules): a measurement, not a regression test, and not part of the gold totals.  No longer
+   blind for figures: the figure rules were fixed on its errors (phone/road numbers, Swiss
+   decimal point, shared units, base forms, dative fractions, `über` as a preposition), so
+   its score is now optimistic too; an honest estimate needs new blind texts.
 
 Shared data is optional: a missing folder is reported and skipped.
 """
@@ -158,7 +161,7 @@ def _match_key(f: dict) -> tuple:
     return (round(float(f["value"]), 6), None if vm is None else round(float(vm), 6), f.get("qualifier") or "=", f.get("unit"))
 
 
-BLIND = "heldout"  # subfolder of figures/ with the blind held-out gold
+BLIND = "heldout"  # subfolder of figures/ with the held-out gold (written blind)
 
 
 def eval_gold(runner: Runner, gold_dir: Path, subdir: str | None = None) -> tuple[list[dict], list[str]]:
@@ -243,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n(skipped Duckling: {duck} not found)")
 
     _print_gold("Gold (tests/gold/figures)", *eval_gold(runner, args.gold), args.errors)
-    _print_gold(f"Held-out (blind) (tests/gold/figures/{BLIND})", *eval_gold(runner, args.gold, BLIND), args.errors)
+    _print_gold(f"Held-out (no longer blind for figures) (tests/gold/figures/{BLIND})",
+                *eval_gold(runner, args.gold, BLIND), args.errors)
     return 0
 
 
