@@ -29,6 +29,8 @@ def _recipe(args) -> corpora.Recipe:
         gold_repeat=args.gold_repeat,
         wikiann=[s for s in args.wikiann.split(",") if s],
         wikiann_limit=args.wikiann_limit,
+        wikiann_o_missing=args.wikiann_o_missing,
+        wikiann_labels=[s for s in args.wikiann_labels.split(",") if s],
         europeana=[s for s in args.europeana.split(",") if s],
         misc=not args.no_misc,
         ud=args.ud,
@@ -52,15 +54,23 @@ def _add_train_args(p):
     p.add_argument("--data", type=Path, default=_default_data())
     p.add_argument("--config", type=Path, default=train.DEFAULT_CONFIG)
     p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
-    p.add_argument("--gold-repeat", type=int, default=2)
+    # defaults = the shipped recipe (experiment f1 in MODEL_CARD.md)
+    p.add_argument("--gold-repeat", type=int, default=3)
     p.add_argument("--wikiann", default="train", help="comma list of splits, '' for none")
-    p.add_argument("--wikiann-limit", type=int, default=0)
+    p.add_argument("--wikiann-limit", type=int, default=8000)
+    p.add_argument("--wikiann-o-missing", default="none", choices=["none", "upper", "all"])
+    p.add_argument("--wikiann-labels", default="PER,LOC",
+                   help="silver labels kept; others become missing (WikiANN ORG hurts)")
     p.add_argument("--europeana", default="", help="comma list: lft,onb,sbb")
     p.add_argument("--no-misc", action="store_true")
     p.add_argument("--ud", action="store_true", help="add UD GSD for a morphologizer (UPOS)")
-    p.add_argument("--cluster-vectors", action="store_true",
-                   help="static vectors from Brown clusters (spacy-lookups-data)")
+    p.add_argument("--cluster-vectors", action="store_true", default=True,
+                   help="static vectors from Brown clusters (spacy-lookups-data; default)")
+    p.add_argument("--no-cluster-vectors", dest="cluster_vectors", action="store_false")
+    p.add_argument("--cluster-top-n", type=int, default=600_000)
+    p.add_argument("--cluster-dim", type=int, default=96)
     p.add_argument("--max-steps", type=int, default=0)
+    p.add_argument("--pos-max-steps", type=int, default=2000)
     p.add_argument("--set", action="append", help="config override key=value (JSON value)")
 
 
@@ -71,9 +81,12 @@ def _train_run(args, name: str) -> tuple[Path, float]:
     if args.cluster_vectors:
         from . import clusters
 
-        vec_dir = clusters.build_vectors_model(args.work / "cluster-vectors")
+        vec_dir = clusters.build_vectors_model(
+            args.work / f"cluster-vectors-{args.cluster_top_n}-{args.cluster_dim}",
+            top_n=args.cluster_top_n, dim=args.cluster_dim)
         ov["paths.vectors"] = str(vec_dir)
-        ov["components.tok2vec.model.embed.include_static_vectors"] = True
+        if "[components.tok2vec.model.embed]" in args.config.read_text():
+            ov["components.tok2vec.model.embed.include_static_vectors"] = True
     run_dir = args.work / "runs" / name
     minutes = train.run_spacy_train(args.config, cdir, run_dir, ov)
     return run_dir, minutes
@@ -81,7 +94,13 @@ def _train_run(args, name: str) -> tuple[Path, float]:
 
 def cmd_train(args) -> int:
     run_dir, minutes = _train_run(args, "final")
-    perf = train.package(run_dir / "model-best", args.out, args.data,
+    pos_best = None
+    if not args.no_pos:
+        pos_dir, pos_minutes = _train_run(pos_args(args), "final-upos")
+        minutes += pos_minutes
+        pos_best = pos_dir / "model-best"
+    perf = train.package(run_dir / "model-best", args.out, args.data, pos_model=pos_best,
+                         europeana_used=bool(_recipe(args).europeana),
                          extra_meta={"training_minutes": round(minutes, 1)})
     print(f"packaged {args.out} ({minutes:.1f} min training); {json.dumps(perf)}")
     return 0
@@ -104,7 +123,8 @@ def cmd_experiment(args) -> int:
         "name": args.name, "note": args.note, "time": time.strftime("%Y-%m-%d %H:%M"),
         "recipe": json.loads((train.prepare_corpus(args.data, args.work, _recipe(args)) /
                               "corpus.json").read_text()),
-        "overrides": _overrides(args), "cluster_vectors": args.cluster_vectors,
+        "overrides": _overrides(args),
+        "cluster_vectors": (f"{args.cluster_top_n}x{args.cluster_dim}" if args.cluster_vectors else False),
         "config": str(args.config.name), "minutes": round(minutes, 1),
         "quick_dev_ents_f": meta.get("performance", {}).get("ents_f"),
         "germeval_dev": {l: v["f"] for l, v in res["per_label"].items()},
@@ -114,6 +134,37 @@ def cmd_experiment(args) -> int:
     with EXPERIMENTS_LOG.open("a") as fh:
         fh.write(json.dumps(row) + "\n")
     print(evaluate.format_ner(res))
+    print(json.dumps(row))
+    return 0
+
+
+POS_CONFIG = Path(__file__).resolve().parent / "config_pos.cfg"
+
+
+def pos_args(args) -> argparse.Namespace:
+    """Arguments of the UPOS (morphologizer) run that goes with a NER run."""
+    ns = argparse.Namespace(**vars(args))
+    ns.config, ns.gold_repeat, ns.wikiann, ns.europeana, ns.ud = POS_CONFIG, 0, "", "", True
+    ns.max_steps, ns.set = args.pos_max_steps, []
+    return ns
+
+
+def cmd_pos_experiment(args) -> int:
+    import spacy
+
+    pargs = pos_args(args)
+    run_dir, minutes = _train_run(pargs, args.name)
+    nlp = spacy.load(run_dir / "model-best")
+    scores = __import__("pipeline.training.evaluate", fromlist=["x"]).upos_scores(nlp, args.data)
+    texts = __import__("pipeline.training.evaluate", fromlist=["x"]).load_speeches(
+        args.data / "text" / "speeches.json")
+    from . import evaluate
+
+    wps = evaluate.bench(nlp, texts[:120])["words_per_second"]
+    row = {"name": args.name, "kind": "upos", "minutes": round(minutes, 1), "upos_acc": scores,
+           "words_per_second_pos_only": wps, "max_steps": pargs.max_steps}
+    with EXPERIMENTS_LOG.open("a") as fh:
+        fh.write(json.dumps(row) + "\n")
     print(json.dumps(row))
     return 0
 
@@ -185,7 +236,8 @@ def cmd_bench(args) -> int:
 def cmd_package(args) -> int:
     """Package an existing run (training-work/runs/NAME/model-best) into --out."""
     best = args.work / "runs" / args.run / "model-best"
-    perf = train.package(best, args.out, args.data)
+    pos = args.work / "runs" / args.pos_run / "model-best" if args.pos_run else None
+    perf = train.package(best, args.out, args.data, pos_model=pos)
     print(f"packaged {best} -> {args.out}; {json.dumps(perf)}")
     return 0
 
@@ -193,6 +245,11 @@ def cmd_package(args) -> int:
 def cmd_table(args) -> int:
     """Markdown table of the logged experiments (for the model card)."""
     rows = [json.loads(l) for l in EXPERIMENTS_LOG.read_text().splitlines() if l.strip()]
+    for r in rows:
+        if r.get("kind") == "upos":
+            print(f"UPOS run {r['name']}: {r['upos_acc']} ({r['minutes']} min, "
+                  f"{r['words_per_second_pos_only']} w/s alone)")
+    rows = [r for r in rows if r.get("kind") != "upos"]
     print("| name | data (train docs) | settings | quick-dev F1 | PER | LOC | ORG | MISC "
           "| micro P/L/O | min | w/s (ner) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -204,7 +261,7 @@ def cmd_table(args) -> int:
                 + (f" + Europeana {'+'.join(rc['europeana'])} ({rec['europeana']})" if rec["europeana"] else "")
                 + (" + UD GSD" if rc.get("ud") else "")
                 + ("" if rc["misc"] else ", no MISC") + f" [{rec['train_docs']}]")
-        settings = "; ".join([r["config"]] + (["Brown-cluster vectors"] if r["cluster_vectors"] else [])
+        settings = "; ".join([r["config"]] + ([f"Brown-cluster vectors {r['cluster_vectors'] if isinstance(r['cluster_vectors'], str) else '300000x64'}"] if r["cluster_vectors"] else [])
                              + [f"{k.split('.')[-1]}={v}" for k, v in r["overrides"].items()])
         g = r["germeval_dev"]
         fmt = lambda l: f"{g[l]:.3f}" if l in g else "-"
@@ -221,6 +278,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("train", help="convert, train, package into --out")
     _add_train_args(p)
     p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)
+    p.add_argument("--no-pos", action="store_true", help="skip the UD-trained UPOS tagger")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("experiment", help="train a variant and log its scores")
@@ -244,8 +302,14 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=2)
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("pos-experiment", help="train the UPOS morphologizer alone, log UPOS acc")
+    _add_train_args(p)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_pos_experiment)
+
     p = sub.add_parser("package", help="package an experiment run into --out")
     p.add_argument("--run", required=True)
+    p.add_argument("--pos-run", default="", help="UPOS run to source the morphologizer from")
     p.add_argument("--data", type=Path, default=_default_data())
     p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
     p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)

@@ -32,6 +32,10 @@ class Recipe:
     gold_repeat: int = 1  # GermEval test copies (in-domain gold weighting)
     wikiann: list[str] = field(default_factory=lambda: ["train"])  # splits used
     wikiann_limit: int = 0  # 0 = all sentences of the chosen splits
+    # silver O tags -> missing: "none", "upper" (only capitalised tokens, which may be
+    # unlinked names) or "all"; silver labels not in wikiann_labels -> missing too
+    wikiann_o_missing: str = "none"
+    wikiann_labels: list[str] = field(default_factory=lambda: ["PER", "LOC", "ORG"])
     europeana: list[str] = field(default_factory=list)  # lft, onb, sbb
     misc: bool = True  # keep GermEval OTH as MISC (else O)
     ud: bool = False  # add UD GSD dev+test (UPOS only) for a morphologizer
@@ -70,6 +74,7 @@ def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
     if recipe.wikiann_limit and len(silver) > recipe.wikiann_limit:
         silver = rng.sample(silver, recipe.wikiann_limit)
     stats["wikiann"] = len(silver)
+    silver = [soften_silver(s, recipe.wikiann_o_missing, recipe.wikiann_labels) for s in silver]
     train_docs += [convert.sent_to_doc(vocab, s) for s in silver]
 
     enp = []
@@ -98,6 +103,24 @@ def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
     stats["recipe"] = asdict(recipe)
     (out_dir / "corpus.json").write_text(json.dumps(stats, indent=2))
     return stats
+
+
+def soften_silver(sent: convert.Sent, o_missing: str = "none",
+                  labels=("PER", "LOC", "ORG")) -> convert.Sent:
+    """Partial annotation for silver data: some tags become missing (None)."""
+    tags: list = []
+    for w, t in zip(sent.words, sent.tags):
+        if t == "O":
+            if o_missing == "all" or (o_missing == "upper" and w[:1].isupper()):
+                t = None
+        elif t[2:] not in labels:
+            t = None
+        tags.append(t)
+    # an I- whose B- became missing must be missing too
+    for i, t in enumerate(tags):
+        if t and t.startswith("I-") and (i == 0 or tags[i - 1] is None):
+            tags[i] = None
+    return convert.Sent(sent.words, tags)
 
 
 def load_benchmark(data: Path, keep=convert.LABELS) -> list[convert.Sent]:

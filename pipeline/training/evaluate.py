@@ -93,6 +93,18 @@ def lemma_accuracy(nlp: Language, sents: list[convert.UDSent]) -> dict:
     return out
 
 
+def upos_scores(nlp: Language, data: Path) -> dict:
+    """UPOS accuracy per UD file (GSD dev/test = tagger training data, PUD = held out)."""
+    from .corpora import UD_FILES
+
+    out = {}
+    for rel in UD_FILES:
+        if (Path(data) / rel).exists():
+            sents = convert.parse_conllu((Path(data) / rel).read_text(encoding="utf-8"))
+            out[rel] = lemma_accuracy(nlp, sents).get("upos_acc")
+    return out
+
+
 def lookup_lemmatizer() -> Language | None:
     """spaCy's German lookup lemmatizer (needs spacy-lookups-data), for comparison."""
     import spacy

@@ -80,13 +80,35 @@ def _scrub_config(model_dir: Path) -> None:
     cfg.write_text(text)
 
 
-def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = None) -> dict:
-    """Copy `best` to `out` with the lemmatizer added and the meta filled in."""
+def _prune_strings(nlp, model_dir: Path) -> None:
+    """The string store of a trained pipeline holds every word form of the training
+    corpora (~1.7 MB).  Inference hashes words and re-adds strings as it meets them;
+    only label strings are worth keeping (scores are identical, see MODEL_CARD.md)."""
+    keep: set[str] = set()
+    for _, proc in nlp.pipeline:
+        labels = getattr(proc, "labels", None) or ()
+        keep.update(str(l) for l in labels)
+        for attr in ("cfg",):
+            cfg = getattr(proc, attr, None) or {}
+            for k in ("labels_morph", "labels_pos"):
+                if isinstance(cfg.get(k), dict):
+                    keep.update(cfg[k].keys())
+    keep.update(s for s in nlp.vocab.strings if s in keep)
+    (model_dir / "vocab" / "strings.json").write_text(json.dumps(sorted(keep)))
+
+
+def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = None,
+            pos_model: Path | None = None, europeana_used: bool = False) -> dict:
+    """Copy `best` to `out` with the UPOS morphologizer (sourced from `pos_model`, if
+    given) and the lemmatizer added, and the meta filled in."""
     import spacy
 
     import pipeline.lemmatizer  # noqa: F401  (registers the factory)
 
     nlp = spacy.load(best)
+    if pos_model is not None and "morphologizer" not in nlp.pipe_names:
+        pos_nlp = spacy.load(pos_model)
+        nlp.add_pipe("morphologizer", source=pos_nlp)
     if "simplemma_lemmatizer" not in nlp.pipe_names:
         nlp.add_pipe("simplemma_lemmatizer", last=True)
     meta = nlp.meta
@@ -97,11 +119,15 @@ def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = 
         "description": "German NER (PER/LOC/ORG[/MISC]) + simplemma lemmas, CPU pipeline "
                        "trained by pipeline.training for the report pipeline.",
         "author": "de-report-pipeline",
-        "license": "CC BY-SA 4.0 if a UD-trained component is included, else CC BY 4.0 "
-                   "(see MODEL_CARD.md)",
-        "sources": SOURCES,
+        "license": ("CC BY-SA 4.0" if "morphologizer" in nlp.pipe_names else "CC BY 4.0")
+                   + " (see MODEL_CARD.md)",
+        "sources": [s for s in SOURCES
+                    if ("morphologizer" in nlp.pipe_names or not s["name"].startswith("Universal"))
+                    and (europeana_used or not s["name"].startswith("Europeana"))],
     })
     perf = {}
+    if data is not None and "morphologizer" in nlp.pipe_names:
+        perf["upos_acc"] = evaluate.upos_scores(nlp, Path(data))
     if data is not None and (Path(data) / corpora.GERMEVAL_DEV).exists():
         res = evaluate.eval_ner(nlp, corpora.load_benchmark(data))
         perf = {
@@ -122,6 +148,7 @@ def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = 
         shutil.rmtree(out)
     nlp.to_disk(out)
     _scrub_config(out)
+    _prune_strings(nlp, out)
     if card_text is not None:  # the card is hand-written: keep it across retrains
         card.write_text(card_text, encoding="utf-8")
     return perf
