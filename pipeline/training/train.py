@@ -130,13 +130,13 @@ def package(best: Path, out: Path, data: Path | None, extra_meta: dict | None = 
         perf["upos_acc"] = evaluate.upos_scores(nlp, Path(data))
     if data is not None and (Path(data) / corpora.GERMEVAL_DEV).exists():
         res = evaluate.eval_ner(nlp, corpora.load_benchmark(data))
-        perf = {
+        perf.update({
             "germeval2014_dev_micro_PER_LOC_ORG_f": res["micro_PER_LOC_ORG"]["f"],
             "germeval2014_dev_micro_PER_LOC_ORG_p": res["micro_PER_LOC_ORG"]["p"],
             "germeval2014_dev_micro_PER_LOC_ORG_r": res["micro_PER_LOC_ORG"]["r"],
             "germeval2014_dev_per_type": {l: {k: v[k] for k in ("p", "r", "f")}
                                           for l, v in res["per_label"].items()},
-        }
+        })
         print(evaluate.format_ner(res))
     meta["performance"] = {**meta.get("performance", {}), **perf}
     if extra_meta:
