@@ -53,6 +53,7 @@ LABELS = ("PER", "LOC", "ORG")
 
 
 BLIND = "heldout"  # subfolder of entities/ with the blind held-out gold
+BLIND2 = "blind2"  # second blind set: measured, never used to change rules (tests/gold/texts/blind2/README.md)
 
 
 def load_gold(gold_dir: Path, subdir: str | None = None) -> list[dict]:
@@ -399,8 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no gold files under {args.gold}/entities", file=sys.stderr)
         return 2
     blind = load_gold(args.gold, BLIND)
+    blind2 = load_gold(args.gold, BLIND2)
     preds = {}
-    for g in gold + blind:
+    for g in gold + blind + blind2:
         text, mentions, _ = predict(nlp, config, rules, g["_path"])
         for e in g.get("entities") or []:
             if text[e["start_char"] : e["start_char"] + len(e["text"])] != e["text"]:
@@ -430,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
             print("\nerrors (held-out, blind):")
             for e in res["errors"]:
                 print("  " + " | ".join(map(str, e)))
+    if blind2:
+        res = score(blind2, preds)
+        _print("blind2 (blind: never used to change rules)", res)
+        out["blind2"] = {k: v for k, v in res.items() if k != "errors"}
     if args.germeval:
         if not args.germeval.exists():
             print(f"no GermEval file at {args.germeval}", file=sys.stderr)

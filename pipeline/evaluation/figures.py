@@ -162,6 +162,7 @@ def _match_key(f: dict) -> tuple:
 
 
 BLIND = "heldout"  # subfolder of figures/ with the held-out gold (written blind)
+BLIND2 = "blind2"  # second blind set: measured, never used to change rules
 
 
 def eval_gold(runner: Runner, gold_dir: Path, subdir: str | None = None) -> tuple[list[dict], list[str]]:
@@ -248,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     _print_gold("Gold (tests/gold/figures)", *eval_gold(runner, args.gold), args.errors)
     _print_gold(f"Held-out (no longer blind for figures) (tests/gold/figures/{BLIND})",
                 *eval_gold(runner, args.gold, BLIND), args.errors)
+    if (args.gold / "figures" / BLIND2).is_dir():  # scores only: its errors must not drive rule changes
+        _print_gold(f"blind2 (blind: never used to change rules) (tests/gold/figures/{BLIND2})",
+                    *eval_gold(runner, args.gold, BLIND2), False)
     return 0
 
 
