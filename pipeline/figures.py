@@ -500,8 +500,16 @@ class Finder:
         return w
 
     def is_adjective(self, t: Token) -> bool:
-        if self.has_pos and t.pos_:
-            return t.pos_ in ("ADJ",) or (t.pos_ == "VERB" and t.tag_ == "VVPP" and False)
+        """ADJ by the tagger, or a lower-case word with an adjective ending.
+
+        The form test also applies when a tagger says VERB/ADV: small taggers read
+        attributive participles after a number as verbs (`2 versuchte und ein
+        vollendeter Einbruch`: `versuchte` VERB), which would hide the counted noun.
+        """
+        if self.has_pos and t.pos_ == "ADJ":
+            return True
+        if self.has_pos and t.pos_ in ("NOUN", "PROPN", "DET", "ADP", "CCONJ", "PRON", "NUM", "PUNCT"):
+            return False
         low = t.text.lower()
         return (
             t.is_alpha
