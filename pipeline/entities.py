@@ -40,8 +40,8 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    Dortmund`, `Hannover 96`: clubs and companies named after their place).
 4. Overlaps: the longest span wins (the outermost entity: `Polizei Köln` is one ORG, not
    LOC `Köln`).  Equal length: curated rules > model > weak token patterns (`"weak": true`:
-   first name + word, quoted titles; the model's label wins on the very same span:
-   `San Remo` LOC, not PER) > gazetteer; a model MISC loses to every rule (gazetteer LOC
+   first name + word; the model's label wins on the very same span: `San Remo` LOC, not
+   PER) > gazetteer; a model MISC loses to every rule (gazetteer LOC
    beats model MISC), MISC loses ties; then the earlier start, the label, the source -
    never the order of files or matches.
 5. Linking: `Name (ABK)` gives two mentions and later `ABK`s; a capitalised token equal to
@@ -552,13 +552,10 @@ def _org_marked(doc: Doc, c: Cand, er: EntityRules) -> bool:
     lex = er.lexicons
     for t in doc[c.start : c.end]:
         w = t.text
-        if "-" in w or (len(w) >= 2 and w.isupper()):
+        if (w in lex.get("org_heads", ()) or w in lex.get("org_place_heads", ()) or w in lex.get("legal_forms", ())
+                or w in lex.get("generic_institutions", ()) or w in lex.get("org_descriptors", ())
+                or er.gender_of(w) or (len(w) >= 2 and w.isupper()) or "-" in w):
             return True
-        # also the genitive of a head: `des Oberlandesgerichts Innsbruck`
-        for form in (w, w[:-1] if w.endswith("s") else None, w[:-2] if w.endswith("es") else None):
-            if form and (form in lex.get("org_heads", ()) or form in lex.get("org_place_heads", ()) or form in lex.get("legal_forms", ())
-                         or form in lex.get("generic_institutions", ()) or form in lex.get("org_descriptors", ()) or er.gender_of(form)):
-                return True
     return False
 
 

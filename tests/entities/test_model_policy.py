@@ -41,12 +41,13 @@ def _mentions(nlp, text, ents):
 CASES = [
     # weak token patterns yield to the model on the very same span
     ("Im Sommer fuhr er nach San Remo.", [("San Remo", "LOC")], {("San Remo", "LOC")}, {("San Remo", "PER")}),
-    ("Das sagte er der „Financial Times“ gestern.", [("Financial Times", "ORG")], {("Financial Times", "ORG")}, {("Financial Times", "MISC")}),
+    # quoted titles are not weak: a programme stays MISC whatever the model says
+    ("Das Programm „Grüne Höfe Hamm“ startet.", [("Grüne Höfe Hamm", "ORG")], set(), {("Grüne Höfe Hamm", "ORG"), ("Hamm", "LOC")}),
     ("Danach investierte Sun Microsystems 100.000 Dollar.", [("Sun Microsystems 100.000", "ORG")], {("Sun Microsystems", "ORG")}, {("Sun Microsystems", "PER")}),
     # a name + its place at the end, or place + two-digit number, stays one ORG
     ("Gestern verlor Borussia Dortmund knapp.", [("Borussia Dortmund", "ORG")], {("Borussia Dortmund", "ORG")}, {("Dortmund", "LOC")}),
     ("Gestern gewann Hannover 96 deutlich.", [("Hannover 96", "ORG")], {("Hannover 96", "ORG")}, {("Hannover", "LOC")}),
-    ("Ein Sprecher des Grazer Oberlandesgerichts sagte das.", [("Grazer Oberlandesgerichts", "ORG")], {("Grazer Oberlandesgerichts", "ORG")}, set()),
+    ("Ein Sprecher des Oberlandesgerichts Innsbruck sagte das.", [("Oberlandesgerichts Innsbruck", "ORG")], {("Oberlandesgerichts Innsbruck", "ORG")}, {("Innsbruck", "LOC")}),
     # ... but a facility or a common noun + place is the place
     ("Wir treffen uns am Bahnhof Bern.", [("Bahnhof Bern", "ORG")], {("Bern", "LOC")}, {("Bahnhof Bern", "ORG")}),
     ("Das Sofa kam von Dorfen Polstermöbel.", [("Dorfen Polstermöbel", "ORG")], {("Dorfen", "LOC")}, {("Dorfen Polstermöbel", "ORG")}),
