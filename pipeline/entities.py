@@ -145,6 +145,7 @@ class Never:
     settlement_articles: frozenset = frozenset()
     article_ok_endings: tuple = ()
     article_ok_before: frozenset = frozenset()
+    event_heads: frozenset = frozenset()
 
     def is_never(self, text: str) -> bool:
         return text in self.texts or any(p.match(text) for p in self.patterns)
@@ -168,6 +169,7 @@ def _load_never(rules: Rules) -> Never:
         settlement_articles=frozenset(str(x).lower() for x in data.get("settlement_articles") or ()),
         article_ok_endings=tuple(str(x) for x in data.get("settlement_article_ok_endings") or ()),
         article_ok_before=frozenset(" ".join(str(x).lower().split()) for x in data.get("settlement_article_ok_before") or ()),
+        event_heads=frozenset(str(x).lower() for x in data.get("event_heads") or ()),
     )
 
 
@@ -506,6 +508,9 @@ def _model_span_ok(doc: Doc, ent: Span, er: EntityRules) -> bool:
     - a span without a name word (a capitalised word outside the never list; also
       `ORF2` and hyphenated place names `Berlin-Charlottenburg`, not `NASCAR-Rennen`):
       `8. – 11. November 2018`;
+    - a span that starts or ends inside a word (`Internationalen Bürgermeister` out of
+      `Bürgermeister/innen-Konferenzen`), or whose last word is a compound with an event
+      head from never.yaml `event_heads` (`NOW Mayors' Network-Treffen`);
     - a single gender-form word (`LokalpolitikerInnen`) or a single word with a
       common-noun ending from never.yaml (`Glasfasernetz`, `Automobilindustrie`) that no
       gazetteer or curated list knows.
@@ -514,7 +519,31 @@ def _model_span_ok(doc: Doc, ent: Span, er: EntityRules) -> bool:
         return False
     if not any(_name_word(t.text, er) and not er.never.is_never(t.text) for t in ent):
         return False
+    if _cuts_a_word(doc, ent):
+        return False
+    last = ent[-1].text
+    if ent.label_ != "PER" and "-" in last and last.rsplit("-", 1)[1].lower() in er.never.event_heads:
+        return False  # `NOW Mayors' Network-Treffen`: an event of the organisation, not its name
     return True
+
+
+_GLUE = "/-_*:"
+
+
+def _cuts_a_word(doc: Doc, ent: Span) -> bool:
+    """True when a model span starts or ends inside a whitespace-delimited word: the
+    model's `Internationalen Bürgermeister` out of `…Bürgermeister/innen-Konferenzen`."""
+    if ent.end < len(doc) and not ent[-1].whitespace_:
+        nxt = doc[ent.end].text
+        if nxt[:1].isalnum() or (nxt[:1] in _GLUE and ent.end + 1 < len(doc) and not doc[ent.end].whitespace_
+                                 and doc[ent.end + 1].text[:1].isalnum()):
+            return True
+    if ent.start > 0 and not doc[ent.start - 1].whitespace_:
+        prv = doc[ent.start - 1].text
+        if prv[-1:].isalnum() or (prv[-1:] in _GLUE and ent.start > 1 and not doc[ent.start - 2].whitespace_
+                                  and doc[ent.start - 2].text[-1:].isalnum()):
+            return True
+    return False
 
 
 _ALNUM_NAME = re.compile(r"^[A-ZÄÖÜ][A-Za-zÄÖÜäöüß]*[0-9]+$")
