@@ -70,7 +70,7 @@ def _add_train_args(p):
     p.add_argument("--cluster-top-n", type=int, default=600_000)
     p.add_argument("--cluster-dim", type=int, default=96)
     p.add_argument("--max-steps", type=int, default=0)
-    p.add_argument("--pos-max-steps", type=int, default=2000)
+    p.add_argument("--pos-max-steps", type=int, default=1500)
     p.add_argument("--set", action="append", help="config override key=value (JSON value)")
 
 
@@ -225,8 +225,9 @@ def cmd_bench(args) -> int:
     texts = evaluate.load_speeches(args.data / "text" / "speeches.json")
     res = evaluate.bench(nlp, texts, batch_size=args.batch_size, repeat=args.repeat)
     res["model"] = str(args.model)
-    print(f"{res['words']} words in {res['seconds']} s: {res['words_per_second']} words/s "
-          f"(1 process, pipeline {res['pipeline']})")
+    print(f"{res['words']} words in {res['seconds']} s wall / {res['cpu_seconds']} s CPU: "
+          f"{res['words_per_second']} words/s wall, {res['words_per_cpu_second']} words per "
+          f"CPU-second (1 process, 1 thread, pipeline {res['pipeline']})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
     print(f"wrote {args.out}")
@@ -257,7 +258,12 @@ def cmd_table(args) -> int:
         rec = r["recipe"]
         rc = rec["recipe"]
         data = (f"GE-test x{rc['gold_repeat']}"
-                + (f" + WikiANN {'+'.join(rc['wikiann'])} ({rec['wikiann']})" if rec["wikiann"] else "")
+                + (f" + WikiANN {'+'.join(rc['wikiann'])} ({rec['wikiann']}"
+                   + ("" if set(rc.get("wikiann_labels", "PER LOC ORG".split())) >= {"PER", "LOC", "ORG"}
+                      else f", silver {'/'.join(rc['wikiann_labels'])} only, rest missing")
+                   + ("" if rc.get("wikiann_o_missing", "none") == "none"
+                      else f", O->missing: {rc['wikiann_o_missing']}") + ")"
+                   if rec["wikiann"] else "")
                 + (f" + Europeana {'+'.join(rc['europeana'])} ({rec['europeana']})" if rec["europeana"] else "")
                 + (" + UD GSD" if rc.get("ud") else "")
                 + ("" if rc["misc"] else ", no MISC") + f" [{rec['train_docs']}]")
