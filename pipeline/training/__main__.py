@@ -32,7 +32,7 @@ def _recipe(args) -> corpora.Recipe:
         wikiann_o_missing=args.wikiann_o_missing,
         wikiann_labels=[s for s in args.wikiann_labels.split(",") if s],
         europeana=[s for s in args.europeana.split(",") if s],
-        misc=not args.no_misc,
+        misc=args.misc,
         ud=args.ud,
     )
 
@@ -54,15 +54,17 @@ def _add_train_args(p):
     p.add_argument("--data", type=Path, default=_default_data())
     p.add_argument("--config", type=Path, default=train.DEFAULT_CONFIG)
     p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
-    # defaults = the shipped recipe (experiment f1 in MODEL_CARD.md)
+    # defaults = the shipped recipe (experiment e16 in MODEL_CARD.md)
     p.add_argument("--gold-repeat", type=int, default=3)
     p.add_argument("--wikiann", default="train", help="comma list of splits, '' for none")
     p.add_argument("--wikiann-limit", type=int, default=8000)
     p.add_argument("--wikiann-o-missing", default="none", choices=["none", "upper", "all"])
     p.add_argument("--wikiann-labels", default="PER,LOC",
                    help="silver labels kept; others become missing (WikiANN ORG hurts)")
-    p.add_argument("--europeana", default="", help="comma list: lft,onb,sbb")
-    p.add_argument("--no-misc", action="store_true")
+    p.add_argument("--europeana", default="lft,sbb", help="comma list: lft,onb,sbb; '' for none")
+    p.add_argument("--misc", dest="misc", action="store_true", default=False,
+                   help="keep GermEval OTH as MISC (default: OTH -> O, model has PER/LOC/ORG)")
+    p.add_argument("--no-misc", dest="misc", action="store_false")
     p.add_argument("--ud", action="store_true", help="add UD GSD for a morphologizer (UPOS)")
     p.add_argument("--cluster-vectors", action="store_true", default=True,
                    help="static vectors from Brown clusters (spacy-lookups-data; default)")
@@ -238,7 +240,8 @@ def cmd_package(args) -> int:
     """Package an existing run (training-work/runs/NAME/model-best) into --out."""
     best = args.work / "runs" / args.run / "model-best"
     pos = args.work / "runs" / args.pos_run / "model-best" if args.pos_run else None
-    perf = train.package(best, args.out, args.data, pos_model=pos)
+    perf = train.package(best, args.out, args.data, pos_model=pos,
+                         europeana_used=args.europeana_used)
     print(f"packaged {best} -> {args.out}; {json.dumps(perf)}")
     return 0
 
@@ -316,6 +319,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("package", help="package an experiment run into --out")
     p.add_argument("--run", required=True)
     p.add_argument("--pos-run", default="", help="UPOS run to source the morphologizer from")
+    p.add_argument("--europeana-used", action="store_true", help="the run was trained on Europeana")
     p.add_argument("--data", type=Path, default=_default_data())
     p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
     p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)
