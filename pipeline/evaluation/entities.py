@@ -56,6 +56,20 @@ BLIND = "heldout"  # subfolder of entities/ with the blind held-out gold
 BLIND2 = "blind2"  # second blind set: measured, never used to change rules (tests/gold/texts/blind2/README.md)
 
 
+def prf_per_label(tp: dict, fp: dict, fn: dict) -> dict:
+    """Precision/recall/F1 per label and micro-averaged over LABELS (key `ALL`)."""
+    out = {}
+    for lab in LABELS + ("ALL",):
+        t = sum(tp.values()) if lab == "ALL" else tp[lab]
+        p_ = sum(fp.values()) if lab == "ALL" else fp[lab]
+        n_ = sum(fn.values()) if lab == "ALL" else fn[lab]
+        prec = t / (t + p_) if t + p_ else 0.0
+        rec = t / (t + n_) if t + n_ else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        out[lab] = {"tp": t, "fp": p_, "fn": n_, "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)}
+    return out
+
+
 def load_gold(gold_dir: Path, subdir: str | None = None) -> list[dict]:
     """Gold files `entities/*.yaml`, or `entities/<subdir>/*.yaml` (named `<subdir>/<stem>`)."""
     out = []
@@ -102,15 +116,7 @@ def score(gold_docs: list[dict], preds: dict[str, list[dict]]) -> dict:
             if k not in gold:
                 fp[k[2]] += 1
                 errors.append((g["_name"], "spurious", m["text"], k[2], f"{k[0]} ({m['source']})"))
-    per_label = {}
-    for lab in LABELS + ("ALL",):
-        t = sum(tp.values()) if lab == "ALL" else tp[lab]
-        p_ = sum(fp.values()) if lab == "ALL" else fp[lab]
-        n_ = sum(fn.values()) if lab == "ALL" else fn[lab]
-        prec = t / (t + p_) if t + p_ else 0.0
-        rec = t / (t + n_) if t + n_ else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per_label[lab] = {"tp": t, "fp": p_, "fn": n_, "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)}
+    per_label = prf_per_label(tp, fp, fn)
     return {
         "per_label": per_label,
         "canonical_accuracy": round(canon_ok / canon_n, 3) if canon_n else None,
@@ -253,16 +259,7 @@ def germeval_score(sents: list[dict], preds: list[list]) -> dict:
             (tp if k in got else fn)[k[2]] += 1
         for k in got - gold:
             fp[k[2]] += 1
-    out = {}
-    for lab in LABELS + ("ALL",):
-        t = sum(tp.values()) if lab == "ALL" else tp[lab]
-        p_ = sum(fp.values()) if lab == "ALL" else fp[lab]
-        n_ = sum(fn.values()) if lab == "ALL" else fn[lab]
-        prec = t / (t + p_) if t + p_ else 0.0
-        rec = t / (t + n_) if t + n_ else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        out[lab] = {"tp": t, "fp": p_, "fn": n_, "precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3)}
-    return out
+    return prf_per_label(tp, fp, fn)
 
 
 def germeval_errors(sents: list[dict], preds: list[list]) -> list[tuple[str, str, int]]:
