@@ -66,6 +66,17 @@ _POINT_DECIMAL = re.compile(r"^(?P<int>\d+)\.(?P<frac>\d{1,2}|[-–—])(?P<stop
 
 
 _MISSING = object()
+_CACHE_LIMIT = 200_000
+
+
+def _memo(cache: dict, key: str, compute):
+    """`compute(key)`, remembered in `cache` (bounded): reports repeat their words."""
+    hit = cache.get(key, _MISSING)
+    if hit is _MISSING:
+        hit = compute(key)
+        if len(cache) < _CACHE_LIMIT:
+            cache[key] = hit
+    return hit
 
 
 # --------------------------------------------------------------------------- rules
@@ -155,20 +166,10 @@ class FigureRules:
     word_suffix_re: object = None  # any of word_suffixes + an adjective ending, at the end
 
     def number_word(self, low: str):
-        hit = self.word_cache.get(low, _MISSING)
-        if hit is _MISSING:
-            hit = parse_number_word(low, self.words)
-            if len(self.word_cache) < 200_000:
-                self.word_cache[low] = hit
-        return hit
+        return _memo(self.word_cache, low, lambda w: parse_number_word(w, self.words))
 
     def ordinal_word(self, low: str):
-        hit = self.ordinal_cache.get(low, _MISSING)
-        if hit is _MISSING:
-            hit = parse_ordinal_word(low, self.words)
-            if len(self.ordinal_cache) < 200_000:
-                self.ordinal_cache[low] = hit
-        return hit
+        return _memo(self.ordinal_cache, low, lambda w: parse_ordinal_word(w, self.words))
 
     def index(self, table: dict) -> dict:
         hit = self.phrase_index.get(id(table))
@@ -596,13 +597,8 @@ class Finder:
 
     # -- numbers -----------------------------------------------------------------
     def negative_token(self, text: str) -> bool:
-        cache = self.fr.negative_cache
-        hit = cache.get(text)
-        if hit is None:
-            hit = any(p.search(text) for p in self.fr.token_patterns)
-            if len(cache) < 200_000:
-                cache[text] = hit
-        return hit
+        patterns = self.fr.token_patterns
+        return _memo(self.fr.negative_cache, text, lambda w: any(p.search(w) for p in patterns))
 
     def number_at(self, i: int) -> Num | None:
         """A number starting at token i (digits, words, glued units, ranges in one token)."""
