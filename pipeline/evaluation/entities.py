@@ -421,18 +421,20 @@ def main(argv: list[str] | None = None) -> int:
             print("\nerrors:")
             for e in res["errors"]:
                 print("  " + " | ".join(map(str, e)))
-    if blind:
-        res = score(blind, preds)
-        _print("held-out (blind)", res)
-        out["held-out (blind)"] = {k: v for k, v in res.items() if k != "errors"}
-        if args.errors:
+    # blind2's errors are never listed: its misses must not drive rule changes
+    for title, key, docs, list_errors in (
+        ("held-out (blind)", "held-out (blind)", blind, args.errors),
+        ("blind2 (blind: never used to change rules)", "blind2", blind2, False),
+    ):
+        if not docs:
+            continue
+        res = score(docs, preds)
+        _print(title, res)
+        out[key] = {k: v for k, v in res.items() if k != "errors"}
+        if list_errors:
             print("\nerrors (held-out, blind):")
             for e in res["errors"]:
                 print("  " + " | ".join(map(str, e)))
-    if blind2:
-        res = score(blind2, preds)
-        _print("blind2 (blind: never used to change rules)", res)
-        out["blind2"] = {k: v for k, v in res.items() if k != "errors"}
     if args.germeval:
         if not args.germeval.exists():
             print(f"no GermEval file at {args.germeval}", file=sys.stderr)
