@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="auto")
     args = ap.parse_args(argv)
 
+    from .assembly import resolve_model
     from .config import load_config
     from .runner import run_corpus
-    from .tokenize import resolve_model
     from .write import collect_tables, write_outputs
 
     texts, source = load_texts(args.data, args.limit_words)

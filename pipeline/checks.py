@@ -1,32 +1,14 @@
 """Rule validation: `python -m pipeline rules check` and the check before every run.
 
-Generic checks (every YAML/JSONL/list file parses) live here; each stage module adds its
-own with `@rule_checker` (schema, regex compilation, labels, duplicates, and running the
+Assembly layer.  Generic checks (every YAML/JSONL/list file parses) live here; each stage
+module registers its own with `rulebook.rule_checker` (schema, regex compilation, labels, duplicates, and running the
 examples written beside the rules).  Every problem is a `RuleError` printed as
 `file:line: message`.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
-from spacy.language import Language
-
-from .rules import RuleError, Rules, load_rules
-
-# checker(rules, config, nlp_or_None) -> problems; nlp is given when examples should run.
-Checker = Callable[[Rules, dict, "Language | None"], list[RuleError]]
-CHECKERS: dict[str, Checker] = {}
-
-
-def rule_checker(name: str):
-    """Register a stage's rule checker under a name (one per stage/rule kind)."""
-
-    def deco(fn: Checker) -> Checker:
-        CHECKERS[name] = fn
-        return fn
-
-    return deco
+from .rulebook import CHECKERS, RuleError, load_rules
 
 
 def _import_stages() -> None:
@@ -62,7 +44,7 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         return problems
     nlp = None
     if run_examples:
-        from .tokenize import build_nlp
+        from .assembly import build_nlp
 
         try:
             nlp, _ = build_nlp(config)
@@ -74,7 +56,7 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         except RuleError as exc:
             problems.append(exc)
     if run_examples:
-        from .rules import COMPILED, stress_test_regex
+        from .rulebook import COMPILED, stress_test_regex
 
         in_use = {str(f.path) for f in rules.files()}
         for (path, line, _), rx in sorted(COMPILED.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2])):

@@ -63,9 +63,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .assembly import ModelError
     from .ingest import IngestError
-    from .rules import RuleError
-    from .tokenize import ModelError
+    from .rulebook import RuleError
 
     try:
         if args.command == "run":
@@ -99,10 +99,10 @@ def _fail(message: str, code: int = EXIT_INPUT):
 
 
 def cmd_run(args) -> int:
+    from .assembly import ModelError
     from .ingest import IngestError
-    from .rules import RuleError
+    from .rulebook import RuleError
     from .runner import run_corpus, run_info
-    from .tokenize import ModelError
     from .write import OutputError, collect_tables, ensure_writable, write_outputs
 
     if args.workers < 1:
@@ -169,7 +169,7 @@ def cmd_rules_check(args) -> int:
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_RULES
-    from .rules import load_rules
+    from .rulebook import load_rules
 
     n = len(load_rules(config.get("rules", [])).manifest())
     print(f"rules ok: {n} files checked")

@@ -15,7 +15,7 @@ Ownership rule with the figures stage: the dates stage runs first and owns every
 inside a temporal expression, including durations (`vor 50 Jahren`, `drei Monaten`,
 `seit 2011`, `zweimal pro Woche`).  Ages (`20 Jahre alt`, `28-jährige`, `im Alter von 20
 Jahren`) are NOT dates: they are figures.  The figures stage skips characters covered by
-a `dates` row (`date_spans(doc)`).
+a `dates` row (`document.date_spans(doc)`).
 
 Values are TIMEX3 (ISO 8601 extended), resolved against `doc._.doc_date`: a day, month or
 quarter without a year takes the document's year (last year's when its clause is past and
@@ -32,18 +32,14 @@ there takes the document date when there is one).
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .checks import rule_checker
-from .rules import RuleError, Rules, load_rules
+from .document import add_rows
+from .rulebook import RuleError, Rules, load_rules, rule_checker
 from .temporal.extract import extract
 from .temporal.grammar import Grammar, compile_grammar
 from .temporal.timex import granularity
-from .tokenize import add_rows
 
 _GRAMMARS: dict[str, Grammar] = {}
 
@@ -55,42 +51,6 @@ def grammar_for(rules: Rules) -> Grammar:
     if g is None:
         g = _GRAMMARS[key] = compile_grammar(rules)
     return g
-
-
-def _month_table(rules: Rules) -> dict[str, int]:
-    data = rules.yaml("dates/months.yaml")
-    return {name: int(num) for num, names in data["months"].items() for name in names}
-
-
-def anchor_date(text: str, rules: Rules) -> str | None:
-    """The first full calendar date in `text` as ISO; of a day range, its last day.
-
-    `8. – 11. November 2018` -> 2018-11-11; `13.07.2016` -> 2016-07-13.
-    """
-    months = _month_table(rules)
-    names = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
-    pattern = re.compile(
-        rf"(?:(?P<d1>\d{{1,2}})\.\s*(?:(?P<m1>{names})\s*)?[–—-]\s*)?(?P<d>\d{{1,2}})\.\s*(?P<m>{names})\s*(?P<y>\d{{4}})"
-        rf"|(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})\.(?P<ny>\d{{4}})"
-        rf"|(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})"
-    )
-    for m in pattern.finditer(text):
-        try:
-            if m.group("y"):
-                value = date(int(m.group("y")), months[m.group("m")], int(m.group("d")))
-            elif m.group("ny"):
-                value = date(int(m.group("ny")), int(m.group("nm")), int(m.group("nd")))
-            else:
-                value = date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
-        except ValueError:
-            continue
-        return value.isoformat()
-    return None
-
-
-def date_spans(doc: Doc) -> list[tuple[int, int]]:
-    """Character ranges owned by the dates stage (for the figures stage to skip)."""
-    return [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", [])]
 
 
 def find_dates(doc: Doc, grammar: Grammar) -> list[dict]:

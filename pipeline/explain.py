@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .rules import load_rules
+from .rulebook import load_rules
 
 
 def explain(config: dict, text: str | None = None, doc_id: str | None = None,
             corpus: Path | None = None, doc_date: str | None = None) -> str:
-    from .ingest import DocRecord, discover, doc_id_for, ingest_document, normalise_text, parse_structure, read_metadata_csv
+    from .assembly import build_nlp
+    from .ingest import (
+        DocRecord,
+        discover,
+        doc_id_for,
+        ingest_document,
+        normalise_text,
+        parse_structure,
+        read_metadata_csv,
+    )
     from .runner import process_batch
-    from .tokenize import build_nlp
 
     rules = load_rules(config.get("rules", []))
     nlp, info = build_nlp(config)

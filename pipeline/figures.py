@@ -42,15 +42,15 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from .checks import rule_checker
+from .rulebook import rule_checker
 from .numbers import (
     NumberWords,
     parse_digits,
     parse_number_word,
     parse_ordinal_word,
 )
-from .rules import RuleError, Rules, compile_regex, line_of, load_rules
-from .tokenize import add_rows
+from .rulebook import RuleError, Rules, compile_regex, line_of, load_rules
+from .document import add_rows
 
 RULE_FILES = ("numbers.yaml", "qualifiers.yaml", "units.yaml", "negatives.yaml", "nouns.yaml")
 KINDS = ("count", "percent", "money", "measure", "multiplier", "ordinal")

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from .rules import Rules
+from .rulebook import Rules
+from .temporal.anchor import anchor_date
 
 
 class IngestError(Exception):
@@ -247,8 +248,6 @@ def ingest_document(
     rules: Rules,
 ) -> DocRecord:
     """Read, decode, normalise and structure one document (pure per document)."""
-    from .dates import anchor_date  # the date vocabulary lives with the date stage
-
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -23,8 +23,8 @@ import re
 import unicodedata
 from difflib import get_close_matches
 
-from .checks import rule_checker
-from .rules import RuleError, Rules
+from .names.lexicon import phrase_key
+from .rulebook import RuleError, Rules, rule_checker
 
 KNOWN_LABELS = ("PER", "LOC", "ORG", "MISC")
 LABEL_ALIASES = {
@@ -52,8 +52,8 @@ def label_problem(label) -> str | None:
 
 
 def _phrase_key(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.split())
+    """Two phrase patterns are duplicates when the phrase matcher cannot tell them apart."""
+    return phrase_key(unicodedata.normalize("NFC", text))
 
 
 @rule_checker("entity_patterns")

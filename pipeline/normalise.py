@@ -37,9 +37,9 @@ from bisect import bisect_right
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .entities import EntityRules, entity_rules, phrase_key
-from .rules import load_rules
-from .tokenize import add_rows, in_regions
+from .document import add_rows, in_regions
+from .names.lexicon import EntityRules, entity_rules, phrase_key
+from .rulebook import load_rules
 
 PLACE_KEYS = ("Ort", "Stadt", "Gemeinde", "Ortschaft", "Location")
 ATTACH_WORDS = {"von", "vom", "des", "der", "im", "in", "aus", "beim", "bei", "für"}
@@ -115,12 +115,10 @@ def org_canonical(text: str, er: EntityRules) -> str:
 
 def derived_place_of(word: str, er: EntityRules) -> str | None:
     """`Berner` -> `Bern`, `Kölner` -> `Köln`, `Hammer` -> `Hamm` (place adjectives in -er)."""
-    for suf in er.never.derived_suffixes:
-        if word.endswith(suf) and word[:1].isupper() and len(word) > len(suf) + 2:
-            stem = word[: -len(suf)]
-            for cand in (stem, stem + "e", stem[:-1] if stem.endswith(stem[-1] * 2) else None):
-                if cand and phrase_key(cand) in er.loc_phrases:
-                    return er.canonical_place(cand) or cand
+    for stem in er.derived_stems(word):
+        for cand in (stem, stem + "e", stem[:-1] if stem.endswith(stem[-1] * 2) else None):
+            if cand and phrase_key(cand) in er.loc_phrases:
+                return er.canonical_place(cand) or cand
     return None
 
 

@@ -23,9 +23,16 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import CONTRACT_VERSION, __version__
-from .ingest import DocRecord, DocumentError, discover, ingest_document, read_metadata_csv
-from .rules import load_rules
-from .tokenize import build_nlp, make_doc
+from .assembly import build_nlp
+from .document import make_doc
+from .ingest import (
+    DocRecord,
+    DocumentError,
+    discover,
+    ingest_document,
+    read_metadata_csv,
+)
+from .rulebook import load_rules
 
 # Model components are timed as the stage they serve.
 STAGE_OF_COMPONENT = {

@@ -1,118 +1,22 @@
-"""Stage 2, tokenize: the German spaCy pipeline and the `Doc` every later stage works on.
+"""Stage 2, tokenize: the German tokenizer fixes every loaded model gets.
 
-Model policy (`model` in config.yaml, `--model` on the CLI):
-- `auto`: `de_core_news_sm` when it is installed, else the embedded model shipped in
-  `pipeline/models/de_reports_sm`, else `spacy.blank("de")` + sentencizer;
-- `de_core_news_sm`, `embedded`, `blank`, or any spaCy package name / model path.
-
-Whatever model is loaded gets the same German fixes, so downstream stages see one
+Whatever model is loaded (the model policy is in `assembly.py`), downstream stages see one
 tokenization: gender forms (`Bürgermeister/innen`, `Bürger:innen`, `LokalpolitikerInnen`)
 are one token whose `norm_` is the base form; a year before a sentence-final period
 (`im Jahr 2023.`) is split from it; header/footer lines and headlines are sentences of
-their own; ordinals (`8.`) stay one token and do not end a sentence.  A lemmatizer is
-added when the model lacks one, so `token.lemma_` is always set.
+their own; ordinals (`8.`) stay one token and do not end a sentence.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex
 
-from . import lemmatizer as _lemmatizer  # noqa: F401  (registers simplemma_lemmatizer)
-from .rules import RuleError, Rules, line_of, load_rules
-
-EMBEDDED_MODEL = Path(__file__).parent / "models" / "de_reports_sm"
-OFFICIAL_MODEL = "de_core_news_sm"
-
-
-class ModelError(Exception):
-    """The requested model cannot be loaded (one-line message for the CLI)."""
-
-
-# --------------------------------------------------------------------------- Doc data
-def _register_extensions() -> None:
-    for name in ("doc_id", "doc_date", "regions", "metadata", "rows"):
-        if not Doc.has_extension(name):
-            Doc.set_extension(name, default=None)
-    if not Span.has_extension("source"):
-        Span.set_extension("source", default=None)
-
-
-_register_extensions()
-
-
-def add_rows(doc: Doc, table: str, rows: list[dict]) -> None:
-    """Append rows for `table` to this document's results (a stage's only output channel)."""
-    if doc._.rows is None:
-        doc._.rows = {}
-    doc._.rows.setdefault(table, []).extend(rows)
-
-
-def in_regions(doc: Doc, start: int, end: int, kinds: tuple[str, ...] = ("header", "footer")) -> bool:
-    """True when the character range overlaps a non-prose region (header table, footer)."""
-    return any(s < end and start < e for s, e, k in (doc._.regions or ()) if k in kinds)
-
-
-# --------------------------------------------------------------------------- model loading
-def resolve_model(name: str) -> tuple[Language, dict]:
-    """Load the model named by the policy; returns (nlp, model info for run.json)."""
-    name = name or "auto"
-    try:
-        if name == "auto":
-            if spacy.util.is_package(OFFICIAL_MODEL):
-                return _load(OFFICIAL_MODEL, "official")
-            if (EMBEDDED_MODEL / "meta.json").exists():
-                return _load(str(EMBEDDED_MODEL), "embedded")
-            return _blank()
-        if name == "blank":
-            return _blank()
-        if name == "embedded":
-            if not (EMBEDDED_MODEL / "meta.json").exists():
-                raise ModelError(f"embedded model missing at {EMBEDDED_MODEL} (run `make model`)")
-            return _load(str(EMBEDDED_MODEL), "embedded")
-        if name == OFFICIAL_MODEL and not spacy.util.is_package(OFFICIAL_MODEL):
-            raise ModelError(
-                f"{OFFICIAL_MODEL} is not installed (python -m spacy download {OFFICIAL_MODEL}),"
-                " or use --model auto"
-            )
-        return _load(name, "official" if name == OFFICIAL_MODEL else "custom")
-    except ModelError:
-        raise
-    except (OSError, IOError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot load model {name!r}: {first}") from None
-
-
-def _load(name: str, kind: str) -> tuple[Language, dict]:
-    nlp = spacy.load(name)
-    meta = nlp.meta
-    info = {
-        "requested": name,
-        "kind": kind,
-        "name": _model_name(meta),
-        "version": meta.get("version"),
-        "spacy_version": meta.get("spacy_version"),
-        "path": name if Path(name).exists() else None,
-        "components": list(nlp.pipe_names),
-        "performance": {k: v for k, v in (meta.get("performance") or {}).items() if not isinstance(v, dict) or k == "ents_per_type"},
-    }
-    return nlp, info
-
-
-def _model_name(meta: dict) -> str:
-    lang, name = meta.get("lang", "de"), meta.get("name", "?")
-    return name if name.startswith(f"{lang}_") else f"{lang}_{name}"
-
-
-def _blank() -> tuple[Language, dict]:
-    nlp = spacy.blank("de")
-    return nlp, {"requested": "blank", "kind": "blank", "name": "blank:de", "version": spacy.__version__, "components": [], "performance": {}}
+from .document import in_regions
+from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 
 
 # --------------------------------------------------------------------------- tokenizer fixes
@@ -227,81 +131,7 @@ def sentence_fixes(doc: Doc) -> Doc:
     return doc
 
 
-# --------------------------------------------------------------------------- build
-def build_nlp(config: dict) -> tuple[Language, dict]:
-    """The full per-document spaCy pipeline described by the configuration.
-
-    Pure function of the configuration, so worker processes build identical pipelines.
-    """
-    import importlib
-
-    from . import dates, entities, figures, normalise  # noqa: F401  (register the stages)
-
-    for module in config.get("plugins") or []:
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            raise ModelError(f"plugin module {module!r} cannot be imported: {exc}") from None
-    nlp, info = resolve_model(config.get("model", "auto"))
-    rules = load_rules(config.get("rules", []))
-    customise_tokenizer(nlp, rules)
-    rules_cfg = {"rules_dirs": list(config.get("rules", []))}
-    has_sents = any(n in nlp.pipe_names for n in ("parser", "senter")) and not _disabled(nlp, ("parser", "senter"))
-    if has_sents:
-        first = nlp.pipe_names[0] if nlp.pipe_names else None
-        nlp.add_pipe("de_sentence_fixes", before=first) if first else nlp.add_pipe("de_sentence_fixes")
-    else:
-        nlp.add_pipe("sentencizer")
-        nlp.add_pipe("de_sentence_fixes")
-    nlp.add_pipe("de_token_norms", config=rules_cfg)
-    if not any(n in nlp.pipe_names for n in ("lemmatizer", "simplemma_lemmatizer")):
-        nlp.add_pipe("simplemma_lemmatizer")
-    info["added_components"] = ["de_sentence_fixes", "de_token_norms"] + (["sentencizer"] if not has_sents else [])
-    for stage in config.get("stages", []):
-        factory_cfg = rules_cfg if _accepts_rules(stage) else {}
-        try:
-            nlp.add_pipe(stage, config=factory_cfg)
-        except (ValueError, KeyError) as exc:
-            raise ModelError(f"stage {stage!r} cannot be added: {str(exc).splitlines()[0]}") from None
-    return nlp, info
-
-
-def _disabled(nlp: Language, names: tuple[str, ...]) -> bool:
-    return all(n in nlp.disabled for n in names if n in nlp.component_names)
-
-
-def _accepts_rules(factory: str) -> bool:
-    try:
-        meta = Language.get_factory_meta(factory)
-    except ValueError:
-        return False
-    return "rules_dirs" in (meta.default_config or {})
-
-
-def make_doc(nlp: Language, record) -> Doc:
-    """Tokenize one DocRecord and attach its ingest data to the Doc."""
-    doc = nlp.make_doc(record.text)
-    doc._.doc_id = record.doc_id
-    doc._.doc_date = record.doc_date
-    doc._.regions = [tuple(r) for r in record.regions]
-    doc._.metadata = list(record.metadata)
-    doc._.rows = {}
-    return doc
-
-
-@lru_cache(maxsize=4)
-def nlp_for_text(model: str = "auto", rules: tuple[str, ...] = ()) -> Language:
-    """A ready pipeline for tests and `explain` (cached per model and rules layers)."""
-    from .config import load_config
-
-    nlp, _ = build_nlp(load_config(model=model, rules=list(rules)))
-    return nlp
-
-
 # --------------------------------------------------------------------------- rule checks
-from .checks import rule_checker  # noqa: E402  (registration only)
-
-
 @rule_checker("tokenize")
 def check_tokenize_rules(rules: Rules, config: dict, nlp: Language | None) -> list[RuleError]:
     """gender_forms.yaml: schema, and every example is one token with the given base."""

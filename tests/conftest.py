@@ -25,7 +25,7 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def nlp():
     """The pipeline as `make run` builds it (model policy `auto`)."""
-    from pipeline.tokenize import nlp_for_text
+    from pipeline.assembly import nlp_for_text
 
     return nlp_for_text("auto")
 
@@ -33,6 +33,6 @@ def nlp():
 @pytest.fixture(scope="session")
 def blank_nlp():
     """The pipeline on spacy.blank('de'): rule stages without a statistical model."""
-    from pipeline.tokenize import nlp_for_text
+    from pipeline.assembly import nlp_for_text
 
     return nlp_for_text("blank")

@@ -43,7 +43,7 @@ from pathlib import Path
 import yaml
 
 from ..dates import grammar_for
-from ..rules import load_rules
+from ..rulebook import load_rules
 from ..temporal.extract import extract
 from . import REPO, shared_dir
 
@@ -78,7 +78,7 @@ BLIND2 = "blind2"  # second blind set: measured, never used to change rules
 def gold_documents(gold_root: Path, subdir: str | None = None) -> list[dict]:
     """(text, anchor, metadata, regions, gold entries) per gold file of `dates/` (or of
     `dates/<subdir>/`)."""
-    from ..ingest import parse_structure, normalise_text
+    from ..ingest import normalise_text, parse_structure
 
     docs = []
     folder = gold_root / "dates" / subdir if subdir else gold_root / "dates"
@@ -94,9 +94,9 @@ def gold_documents(gold_root: Path, subdir: str | None = None) -> list[dict]:
 
 def score_gold(gold_root: Path, show_errors: bool = False, subdir: str | None = None,
                title: str = "Own gold") -> str:
+    from ..assembly import nlp_for_text
     from ..ingest import DocRecord
     from ..runner import process_batch
-    from ..tokenize import nlp_for_text
 
     nlp = nlp_for_text("blank")
     totals = {"exact": [0, 0, 0], "overlap": [0, 0, 0]}

@@ -83,8 +83,8 @@ def load_gold(gold_dir: Path, subdir: str | None = None) -> list[dict]:
 
 
 def predict(nlp, config: dict, rules, path: Path) -> tuple[str, list[dict], list[dict]]:
+    from pipeline.document import make_doc
     from pipeline.ingest import ingest_document
-    from pipeline.tokenize import make_doc
 
     rec = ingest_document(path, path.parent, None, config, rules)
     doc = make_doc(nlp, rec)
@@ -322,8 +322,8 @@ def _print_germeval(table: dict, halves=GE_HALVES) -> None:
 
 
 def evaluate_germeval(path: Path, model: str, rules: list[str], errors: bool = False, n_types: int = 15) -> dict:
+    from pipeline.assembly import build_nlp
     from pipeline.config import load_config
-    from pipeline.tokenize import build_nlp
 
     sents = load_germeval(path)
     if not sents:
@@ -378,9 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--germeval", type=Path, help="also score a GermEval 2014 TSV (model only / rules only / full; tune and report halves)")
     args = ap.parse_args(argv)
 
+    from pipeline.assembly import build_nlp
     from pipeline.config import load_config
-    from pipeline.rules import load_rules
-    from pipeline.tokenize import build_nlp
+    from pipeline.rulebook import load_rules
 
     config = load_config(model=args.model, rules=args.rules)
     nlp, info = build_nlp(config)

@@ -52,8 +52,8 @@ RECOGNIZERS_UNITS = {
 # --------------------------------------------------------------------------- running
 class Runner:
     def __init__(self, model: str = "auto"):
+        from ..assembly import build_nlp
         from ..config import load_config
-        from ..tokenize import build_nlp
 
         self.nlp, self.info = build_nlp(load_config(model=model))
 

@@ -18,9 +18,15 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..checks import rule_checker
-from ..rules import RuleError, Rules, compile_regex, line_of, load_rules
-from ..tokenize import add_rows, in_regions
+from ..document import add_rows, in_regions
+from ..rulebook import (
+    RuleError,
+    Rules,
+    compile_regex,
+    line_of,
+    load_rules,
+    rule_checker,
+)
 
 RULE_FILE = "plates/plates.yaml"
 

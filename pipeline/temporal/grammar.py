@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from ..rules import RuleError, Rules, compile_regex, line_of
+from ..rulebook import RuleError, Rules, compile_regex, line_of
 
 BASE = "dates"
 SPECIAL_FILES = {"fragments.yaml", "tense.yaml", "negatives.yaml"}

@@ -16,7 +16,7 @@ from pipeline.ingest import (
     parse_structure,
     read_metadata_csv,
 )
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 STRUCTURED = """Vorfall | Sonstiges |
 ---|---|

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.tokenize import ModelError, resolve_model
+from pipeline.assembly import ModelError, resolve_model
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from conftest import SHARED, needs_shared
 def test_recognizers_common_ground_agreement():
     from pipeline.dates import grammar_for
     from pipeline.evaluation.dates import score_recognizers
-    from pipeline.rules import load_rules
+    from pipeline.rulebook import load_rules
 
     out = score_recognizers(SHARED / "eval", grammar_for(load_rules()))
     line = next(l for l in out.splitlines() if l.startswith("| ALL") and "stage" in l)

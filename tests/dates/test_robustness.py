@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.dates import grammar_for
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 from pipeline.temporal.extract import extract
 from pipeline.temporal.timex import is_timex
 

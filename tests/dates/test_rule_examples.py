@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.dates import check_example, grammar_for, run_example
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 GRAMMAR = grammar_for(load_rules())
 

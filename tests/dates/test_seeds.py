@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.config import load_config
 from pipeline.ingest import ingest_document
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 from pipeline.runner import process_batch
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.dates import anchor_date, grammar_for
-from pipeline.rules import load_rules
+from pipeline.dates import grammar_for
+from pipeline.temporal.anchor import anchor_date
+from pipeline.rulebook import load_rules
 from pipeline.temporal.extract import extract
 from pipeline.temporal.timex import granularity, is_timex, resolve
 

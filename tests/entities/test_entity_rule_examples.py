@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.entities import ADMIN, EXAMPLES, GENDER, NEVER, ROLES, run_example, run_role_example
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 RULES = load_rules([])
 

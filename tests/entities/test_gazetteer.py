@@ -9,7 +9,7 @@ from conftest import SHARED, needs_shared
 
 from pipeline import gazetteer
 from pipeline.entities import EntityRules
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 
 def test_compiled_files_small_and_present():

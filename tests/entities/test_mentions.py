@@ -49,7 +49,7 @@ def test_deterministic_rows(blank_nlp):
 
 
 def test_user_label_flows_through(tmp_path):
-    from pipeline.tokenize import nlp_for_text
+    from pipeline.assembly import nlp_for_text
 
     (tmp_path / "entities").mkdir()
     (tmp_path / "entities" / "projects.jsonl").write_text(

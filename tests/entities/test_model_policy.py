@@ -8,7 +8,7 @@ import pytest
 from spacy.language import Language
 
 from pipeline.config import load_config
-from pipeline.tokenize import build_nlp
+from pipeline.assembly import build_nlp
 
 FAKE: dict[str, list[tuple[str, str]]] = {}
 

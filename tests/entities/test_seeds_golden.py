@@ -9,13 +9,13 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.evaluation.entities import load_gold, predict, score
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 GOLD = Path(__file__).resolve().parents[1] / "gold"
 
 
 def _run(model: str, names: tuple[str, ...]):
-    from pipeline.tokenize import nlp_for_text
+    from pipeline.assembly import nlp_for_text
 
     nlp = nlp_for_text(model)
     config = load_config(model=model)

@@ -9,7 +9,7 @@ import yaml
 
 from pipeline.figures import RULE_FILES, run_examples
 from pipeline.ingest import normalise_text, parse_structure
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "tests" / "gold" / "figures"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline.figures import compile_rules
 from pipeline.numbers import format_german, parse_digits, parse_number_word, parse_ordinal_word
-from pipeline.rules import load_rules
+from pipeline.rulebook import load_rules
 
 GROUPS = [None, ".", " ", "\u202f", "\u00a0", "'"]
 

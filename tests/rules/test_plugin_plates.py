@@ -44,7 +44,7 @@ def test_plates_examples_run_in_rules_check(tmp_path, capsys):
     cfg["plugins"] = ["pipeline.plugins.plates"]
     cfg_path = tmp_path / "config.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    from pipeline.rules import BUILTIN_RULES
+    from pipeline.rulebook import BUILTIN_RULES
 
     text = BUILTIN_RULES.joinpath("plates/plates.yaml").read_text(encoding="utf-8")
     layer = tmp_path / "layer" / "plates"

@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.config import DEFAULT_CONFIG
-from pipeline.rules import BUILTIN_RULES
+from pipeline.rulebook import BUILTIN_RULES
 
 REPO = Path(__file__).resolve().parents[2]
 GENDER = "tokenize/gender_forms.yaml"
@@ -133,7 +133,7 @@ def test_invalid_regex(tmp_path, capsys):
 
 
 def test_catastrophic_regex_is_refused(tmp_path, capsys):
-    from pipeline.rules import compile_regex, stress_test_regex
+    from pipeline.rulebook import compile_regex, stress_test_regex
 
     rx = compile_regex(r"(?P<code>(a+)+$)", "x.yaml", 7)
     problem = stress_test_regex(rx, "x.yaml", 7)

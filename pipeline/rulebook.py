@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import regex
 import yaml
@@ -318,3 +318,22 @@ def load_rules(dirs: Iterable[str | Path] = ()) -> Rules:
         if not Path(d).is_dir():
             raise RuleError(d, None, "rules folder does not exist")
     return _rules_for(dirs)
+
+
+# --------------------------------------------------------------------------- check registry
+# A stage registers the checks of its rule files here (`@rule_checker("dates")`); `checks.py`
+# (assembly layer) runs them all for `rules check` and before every run.  The registry lives
+# in this bottom layer so that stages and the check runner never import each other.
+# checker(rules, config, nlp_or_None) -> problems; nlp is given when examples should run.
+Checker = Callable[["Rules", dict, Any], "list[RuleError]"]
+CHECKERS: dict[str, Checker] = {}
+
+
+def rule_checker(name: str):
+    """Register a stage's rule checker under a name (one per stage/rule kind)."""
+
+    def deco(fn: Checker) -> Checker:
+        CHECKERS[name] = fn
+        return fn
+
+    return deco
