@@ -127,37 +127,53 @@ def _variant_key(canonical: str) -> str:
 
 
 def _link(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: str | None) -> None:
-    """Surname-only persons and shortened names -> the full mention's canonical."""
-    # inflected variants of one name in one document: `Schwimmvereins Delphin Kassel e.V.`,
-    # `Freiwilligen Feuerwehr Dorfen` -> the most frequent (then shortest) written form
+    """Within one document, mentions of one entity get one canonical form (in this order)."""
+    _unify_inflected_variants(mentions)
+    _link_person_names(mentions)
+    _extend_to_longer_names(mentions, er)
+    _add_institution_place(mentions, ents, er, doc_place)
+
+
+def _unify_inflected_variants(mentions: list[dict]) -> None:
+    """Inflected variants of one name: `Schwimmvereins Delphin Kassel e.V.`, `Freiwilligen
+    Feuerwehr Dorfen` -> the most frequent (then shortest) written form."""
     groups: dict[tuple, list[dict]] = {}
     for m in mentions:
         if m["label"] in ("ORG", "LOC", "PER") and m["source"] not in ("rule:places",):
             groups.setdefault((m["label"], _variant_key(m["canonical"])), []).append(m)
     for ms in groups.values():
-        forms = {}
+        forms: dict[str, int] = {}
         for m in ms:
             forms[m["canonical"]] = forms.get(m["canonical"], 0) + 1
         if len(forms) > 1:
             best = sorted(forms, key=lambda f: (-forms[f], len(f), f))[0]
             for m in ms:
                 m["canonical"] = best
+
+
+def _link_person_names(mentions: list[dict]) -> None:
+    """Surname-only persons -> the one full name with that surname; a genitive of a full
+    name (`Marc Herters`) -> the name."""
     full_per: dict[str, set] = {}
-    for m, ent in zip(mentions, ents):
+    for m in mentions:
         if m["label"] == "PER" and len(m["canonical"].split()) >= 2:
             full_per.setdefault(m["canonical"].split()[-1], set()).add(m["canonical"])
     for m in mentions:
-        if m["label"] == "PER" and len(m["canonical"].split()) == 1:
-            t = m["canonical"]
+        if m["label"] != "PER":
+            continue
+        t = m["canonical"]
+        if len(t.split()) == 1:
             for cand in (t, t[:-1] if t.endswith("s") else None):
                 if cand and len(full_per.get(cand, ())) == 1:
                     m["canonical"] = next(iter(full_per[cand]))
                     break
-        elif m["label"] == "PER" and m["canonical"].endswith("s"):
-            # genitive of a full name: `Marc Herters` -> `Marc Herter`
-            stem = m["canonical"][:-1]
-            if any(stem in v for v in full_per.values()):
-                m["canonical"] = stem
+        elif t.endswith("s") and any(t[:-1] in v for v in full_per.values()):
+            m["canonical"] = t[:-1]
+
+
+def _extend_to_longer_names(mentions: list[dict], er: EntityRules) -> None:
+    """A shortened ORG/LOC name -> the one longer name of the document that starts or
+    ends with it (one word only for known institutions)."""
     by_label: dict[str, set] = {}
     for m in mentions:
         by_label.setdefault(m["label"], set()).add(m["canonical"])
@@ -171,8 +187,11 @@ def _link(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: st
         }
         if len(longer) == 1 and (len(words) >= 2 or m["canonical"] in er.institutions):
             m["canonical"] = next(iter(longer))
-    # an institution without its place: a place adjective right before it (`Berner
-    # Gemeinderat`), else the one place of its type the document names
+
+
+def _add_institution_place(mentions: list[dict], ents: list[Span], er: EntityRules, doc_place: str | None) -> None:
+    """An institution without its place: a place adjective right before it (`Berner
+    Gemeinderat`), else the one place of its type the document names, else the document's."""
     for m, ent in zip(mentions, ents):
         types = er.institutions.get(m["canonical"]) if m["label"] == "ORG" else None
         if not types:

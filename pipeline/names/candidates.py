@@ -26,58 +26,68 @@ class Cand:
 
 
 def phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
+    """Candidates from the phrase lists (curated files and gazetteer; the longest phrase
+    starting at a token wins), else from one-word place forms (genitive, compass, district)."""
     out = []
-    n = len(doc)
     texts = [t.text for t in doc]
     ws = [t.whitespace_ for t in doc]
-    prefixes = er.phrase_prefixes
-    for i in range(n):
-        t0 = texts[i]
-        if not t0.strip() or phrase_key(t0[:3]) not in prefixes:
-            found = False
-        else:
-            found = False
-            key_parts = []
-            spans = []
-            for j in range(i, min(n, i + MAX_PHRASE_TOKENS)):
-                key_parts.append(texts[j])
-                raw = "".join(key_parts)
-                if len(raw) > er.max_phrase_chars:
-                    break
-                spans.append((j + 1, raw))
-                key_parts.append(ws[j])
-            for j, raw in reversed(spans):
-                if not texts[j - 1].strip():
-                    continue
-                key = phrase_key(raw)
-                p = er.phrases.get(key)
-                if p is not None:
-                    found = True
-                    if p.tier == TIER_GAZ and j == i + 1 and not p.region and _common_noun_not_place(doc, i, er):
-                        break
-                    out.append(Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE))
-                    break
+    for i in range(len(doc)):
+        found, cand = _phrase_at(doc, i, texts, ws, er)
         if not found:
-            t = texts[i]
-            if not t[:1].isupper() or len(t) < 4:
-                continue
-            # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
-            base = er.canonical_place(t) if t.endswith("s") else None
-            if base is not None:
-                p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
-                if _non_noun(doc[i]):
-                    continue  # an adverb (`Allerdings`, `Abends`), not the place `Allerding` + s
-                out.append(Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base))
-                continue
-            # compass parts of a known place: `Nordhessen`, `Ostdeutschland`, `Hamm-Mitte`, `Dorfen-Nord`
-            m = _COMPASS_PREFIX.match(t)
-            if m and phrase_key(m.group(2)[:1].upper() + m.group(2)[1:]) in er.loc_phrases:
-                out.append(Cand(i, i + 1, "LOC", "rule:compass", TIER_GAZ, t))
-                continue
-            m = _DISTRICT_SUFFIX.match(t)
-            if m and phrase_key(m.group(1)) in er.loc_phrases:
-                out.append(Cand(i, i + 1, "LOC", "rule:district", TIER_GAZ, t))
+            cand = _place_word_at(doc, i, er)
+        if cand is not None:
+            out.append(cand)
     return out
+
+
+def _phrase_at(doc: Doc, i: int, texts: list[str], ws: list[str], er: EntityRules) -> tuple[bool, Cand | None]:
+    """The longest known phrase starting at token `i`: (a phrase was found, its candidate);
+    a one-word settlement used as a common noun is found but gives no candidate."""
+    t0 = texts[i]
+    if not t0.strip() or phrase_key(t0[:3]) not in er.phrase_prefixes:
+        return False, None
+    key_parts: list[str] = []
+    spans = []
+    for j in range(i, min(len(doc), i + MAX_PHRASE_TOKENS)):
+        key_parts.append(texts[j])
+        raw = "".join(key_parts)
+        if len(raw) > er.max_phrase_chars:
+            break
+        spans.append((j + 1, raw))
+        key_parts.append(ws[j])
+    for j, raw in reversed(spans):
+        if not texts[j - 1].strip():
+            continue
+        key = phrase_key(raw)
+        p = er.phrases.get(key)
+        if p is None:
+            continue
+        if p.tier == TIER_GAZ and j == i + 1 and not p.region and _common_noun_not_place(doc, i, er):
+            return True, None
+        return True, Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE)
+    return False, None
+
+
+def _place_word_at(doc: Doc, i: int, er: EntityRules) -> Cand | None:
+    """One word that is a form of a known place: `Deutschlands`, `Nordhessen`, `Hamm-Mitte`."""
+    t = doc[i].text
+    if not t[:1].isupper() or len(t) < 4:
+        return None
+    # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
+    base = er.canonical_place(t) if t.endswith("s") else None
+    if base is not None:
+        if _non_noun(doc[i]):
+            return None  # an adverb (`Allerdings`, `Abends`), not the place `Allerding` + s
+        p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
+        return Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base)
+    # compass parts of a known place: `Nordhessen`, `Ostdeutschland`, `Hamm-Mitte`, `Dorfen-Nord`
+    m = _COMPASS_PREFIX.match(t)
+    if m and phrase_key(m.group(2)[:1].upper() + m.group(2)[1:]) in er.loc_phrases:
+        return Cand(i, i + 1, "LOC", "rule:compass", TIER_GAZ, t)
+    m = _DISTRICT_SUFFIX.match(t)
+    if m and phrase_key(m.group(1)) in er.loc_phrases:
+        return Cand(i, i + 1, "LOC", "rule:district", TIER_GAZ, t)
+    return None
 
 
 def _common_noun_not_place(doc: Doc, i: int, er: EntityRules) -> bool:
@@ -109,59 +119,74 @@ _DISTRICT_SUFFIX = re.compile(r"^([A-ZÄÖÜ][\w]+(?:-[A-ZÄÖÜ][\w]+)*)-(?:Mit
 
 
 def _trim(doc: Doc, c: Cand, er: EntityRules) -> Cand | None:
+    """Step 2 of the policy: cut leading function words, roles, titles, admin words and
+    descriptors and trailing numbers/punctuation; curated phrases are exact."""
     if c.exact:
         return c
-    s, e = c.start, c.end
-    # `(Niedersächsischen) Landkreis Hameln-Pyrmont` is the place Hameln-Pyrmont, whatever
-    # label the model gave the whole span: admin word + place -> LOC (+ admin_type)
-    k = s
-    while k < e - 1 and doc[k].text not in er.admin and (doc[k].lower_ in er.never.leading_words or er.never.is_never(doc[k].text)):
-        k += 1
-    if k < e - 1 and doc[k].text in er.admin and c.label != "LOC" and doc[k + 1].text[:1].isupper():
-        c.label, s = "LOC", k
+    s = _admin_place_start(doc, c, er)
+    e = c.end
     while s < e:
-        tok = doc[s]
-        low = tok.text.lower()
-        if low in er.never.leading_words or tok.is_punct or tok.is_space:
-            s += 1
-            continue
-        if c.label == "PER":
-            role = er.is_role(tok)
-            if role is not None:
-                c.role = role
-                s += 1
-                continue
-            if tok.text in er.lexicons.get("titles", ()):
-                s += 1
-                continue
-        if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1 and doc[s + 1].text[:1].isupper():
-            c.admin_type = er.admin[tok.text]
-            s += 1
-            continue
-        if c.label == "ORG" and tok.text in er.lexicons.get("org_descriptors", ()) and e - s > 1:
-            s += 1
-            continue
-        if c.label in er.never.leading_adjectives_for and e - s > 1 and er.never.is_never(tok.text):
-            if c.label == "LOC" and e - s == 2 and _adjective_names_it(doc[s + 1].text, er):
-                break  # `Römisches Reich`, `Bayerischer Wald`: the adjective is part of the name
-            s += 1
-            continue
-        break
-    while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:  # `Münsterplatz 47`
-        e -= 1
-    # a model span that runs into a following year or amount: `Thilo Ulbert 1986`, `Sun
-    # Microsystems 100.000` (two-digit club numbers stay: `Hannover 96`)
-    while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
-        e -= 1
-    while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
-                     or doc[e - 1].text in ("-", "–")):
-        e -= 1
+        skip = _leading_token_skipped(doc, c, er, s, e)
+        if not skip:
+            break
+        s += 1
+    e = _trailing_end(doc, c, s, e)
     if s >= e:
         return None
     if (s, e) != (c.start, c.end) and c.canonical is not None:
         c.canonical = er.canonical_place(doc[s:e].text) if c.label == "LOC" else None
     c.start, c.end = s, e
     return c
+
+
+def _admin_place_start(doc: Doc, c: Cand, er: EntityRules) -> int:
+    """`(Niedersächsischen) Landkreis Hameln-Pyrmont` is the place Hameln-Pyrmont, whatever
+    label the model gave the whole span: admin word + place -> LOC (+ admin_type)."""
+    s, e = c.start, c.end
+    k = s
+    while k < e - 1 and doc[k].text not in er.admin and (doc[k].lower_ in er.never.leading_words or er.never.is_never(doc[k].text)):
+        k += 1
+    if k < e - 1 and doc[k].text in er.admin and c.label != "LOC" and doc[k + 1].text[:1].isupper():
+        c.label, s = "LOC", k
+    return s
+
+
+def _leading_token_skipped(doc: Doc, c: Cand, er: EntityRules, s: int, e: int) -> bool:
+    """Whether token `s` is cut from the front of the span (recording a role or admin type
+    it carries on the candidate)."""
+    tok = doc[s]
+    if tok.text.lower() in er.never.leading_words or tok.is_punct or tok.is_space:
+        return True
+    if c.label == "PER":
+        role = er.is_role(tok)
+        if role is not None:
+            c.role = role
+            return True
+        if tok.text in er.lexicons.get("titles", ()):
+            return True
+    if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1 and doc[s + 1].text[:1].isupper():
+        c.admin_type = er.admin[tok.text]
+        return True
+    if c.label == "ORG" and tok.text in er.lexicons.get("org_descriptors", ()) and e - s > 1:
+        return True
+    if c.label in er.never.leading_adjectives_for and e - s > 1 and er.never.is_never(tok.text):
+        # `Römisches Reich`, `Bayerischer Wald`: the adjective is part of the name
+        return not (c.label == "LOC" and e - s == 2 and _adjective_names_it(doc[s + 1].text, er))
+    return False
+
+
+def _trailing_end(doc: Doc, c: Cand, s: int, e: int) -> int:
+    """The span end after cutting a house number from a LOC (`Münsterplatz 47`), a year or
+    amount the model ran into (`Thilo Ulbert 1986`, `Sun Microsystems 100.000`; two-digit
+    club numbers stay: `Hannover 96`) and trailing punctuation."""
+    while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:
+        e -= 1
+    while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
+        e -= 1
+    while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
+                     or doc[e - 1].text in ("-", "–")):
+        e -= 1
+    return e
 
 
 def _adjective_names_it(word: str, er: EntityRules) -> bool:

@@ -164,29 +164,33 @@ class EntityRules:
         # curated files first so that their phrase entries win over the gazetteer's
         files.sort(key=lambda p: (p[0].rel.startswith("entities/gazetteer/"), p[0].rel))
         for f, gz in files:
-            gazetteer = f.rel.startswith("entities/gazetteer/")
-            src = "gazetteer" if gazetteer else "rule:" + Path(f.rel).name.split(".")[0]
-            for line, obj in (_read_gz_jsonl(f.path) if gz else rules.jsonl(f)):
-                label, pattern = obj.get("label"), obj.get("pattern")
-                if not isinstance(label, str) or not label:
-                    raise RuleError(f.path, line, "pattern needs a non-empty string `label`")
-                if isinstance(pattern, str):
-                    key = phrase_key(pattern)
-                    if key and key not in self.phrases:
-                        self.phrases[key] = Phrase(label, obj.get("id"), src, TIER_GAZ if gazetteer else TIER_RULE, bool(obj.get("region")))
-                        if label == "LOC":
-                            self.loc_phrases.add(key)
-                elif isinstance(pattern, list) and pattern:
-                    rid = str(obj.get("id") or f"{Path(f.rel).name}:{line}")
-                    self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}", bool(obj.get("weak"))))
-                else:
-                    raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
+            self._add_pattern_file(rules, f, gz)
         self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
         self.max_phrase_chars = max((len(k) for k in self.phrases), default=0) + 2
         self.lexicons["roles"] = frozenset(self.roles.forms)
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
         _register_lexicon_flags(sorted(self.lexicons) + ["roles_any", "never_any"])
+
+    def _add_pattern_file(self, rules: Rules, f, gz: bool) -> None:
+        """One EntityRuler file: string patterns are phrases, lists are token patterns."""
+        gazetteer = f.rel.startswith("entities/gazetteer/")
+        src = "gazetteer" if gazetteer else "rule:" + Path(f.rel).name.split(".")[0]
+        for line, obj in (_read_gz_jsonl(f.path) if gz else rules.jsonl(f)):
+            label, pattern = obj.get("label"), obj.get("pattern")
+            if not isinstance(label, str) or not label:
+                raise RuleError(f.path, line, "pattern needs a non-empty string `label`")
+            if isinstance(pattern, str):
+                key = phrase_key(pattern)
+                if key and key not in self.phrases:
+                    self.phrases[key] = Phrase(label, obj.get("id"), src, TIER_GAZ if gazetteer else TIER_RULE, bool(obj.get("region")))
+                    if label == "LOC":
+                        self.loc_phrases.add(key)
+            elif isinstance(pattern, list) and pattern:
+                rid = str(obj.get("id") or f"{Path(f.rel).name}:{line}")
+                self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}", bool(obj.get("weak"))))
+            else:
+                raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
 
     def gender_of(self, word: str) -> str | None:
         low = word.lower()
