@@ -41,16 +41,9 @@ from .temporal.extract import extract
 from .temporal.grammar import Grammar, compile_grammar
 from .temporal.timex import granularity
 
-_GRAMMARS: dict[str, Grammar] = {}
-
-
 def grammar_for(rules: Rules) -> Grammar:
-    """The compiled date grammar for these rules (cached by the rules' fingerprint)."""
-    key = rules.fingerprint()
-    g = _GRAMMARS.get(key)
-    if g is None:
-        g = _GRAMMARS[key] = compile_grammar(rules)
-    return g
+    """The compiled date grammar for these rules (compiled once per process and rules)."""
+    return rules.compiled("dates.grammar", compile_grammar)
 
 
 def find_dates(doc: Doc, grammar: Grammar) -> list[dict]:
@@ -86,7 +79,7 @@ def header_dates(text: str, metadata: list[dict], anchor: str | None, grammar: G
     return out
 
 
-@Language.factory("de_dates", default_config={"rules_dirs": []})
+@Language.factory("de_dates", default_config={"rules_dirs": []}, assigns=["doc._.rows"])
 def make_dates(nlp: Language, name: str, rules_dirs: list[str]):
     grammar = grammar_for(load_rules(rules_dirs))
 

@@ -134,7 +134,11 @@ def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
     doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
 
 
-@Language.factory("de_entities", default_config={"rules_dirs": []})
+@Language.factory(
+    "de_entities",
+    default_config={"rules_dirs": []},
+    assigns=["doc.ents", "span._.source", "span._.canonical_hint", "span._.role", "span._.admin_type"],
+)
 def make_entities(nlp: Language, name: str, rules_dirs: list[str]):
     er = entity_rules(load_rules(rules_dirs))
     return EntityRecognizer(nlp, er)

@@ -278,7 +278,7 @@ def _admin_before(doc: Doc, ent: Span, er: EntityRules) -> str | None:
     return None
 
 
-@Language.factory("de_normalise", default_config={"rules_dirs": []})
+@Language.factory("de_normalise", default_config={"rules_dirs": []}, requires=["doc.ents"], assigns=["doc._.rows"])
 def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
     er = entity_rules(load_rules(rules_dirs))
 

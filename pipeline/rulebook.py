@@ -192,6 +192,7 @@ class Rules:
 
     layers: tuple[Path, ...]
     _files: dict[str, RuleFile] = field(default_factory=dict)
+    _compiled: dict[str, tuple[tuple, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         for i, root in enumerate(self.layers):
@@ -234,6 +235,27 @@ class Rules:
             for f in self.files()
             if f.path.suffix in {".yaml", ".yml", ".jsonl", ".txt", ".tsv"}
         ]
+
+    def compiled(self, name: str, build: Callable[["Rules"], Any]) -> Any:
+        """The one cache of compiled rules for every stage: `build(self)` runs once per
+        process and name (date grammar, entity lexicons, figure rules) and again only when a
+        rule file of these layers changes on disk, so `rules check`, the pipeline build and
+        the stages that share compiled rules (entities, normalise) compile them once."""
+        stamp = self._stamp()
+        hit = self._compiled.get(name)
+        if hit is None or hit[0] != stamp:
+            hit = self._compiled[name] = (stamp, build(self))
+        return hit[1]
+
+    def _stamp(self) -> tuple:
+        out = []
+        for f in self._files.values():
+            try:
+                st = f.path.stat()
+            except OSError:
+                continue
+            out.append((f.rel, st.st_mtime_ns, st.st_size))
+        return tuple(out)
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()

@@ -87,7 +87,7 @@ def customise_tokenizer(nlp: Language, rules: Rules) -> None:
     nlp.meta.setdefault("_pipeline_fixes", True)
 
 
-@Language.factory("de_token_norms", default_config={"rules_dirs": []})
+@Language.factory("de_token_norms", default_config={"rules_dirs": []}, assigns=["token.norm"])
 def make_token_norms(nlp: Language, name: str, rules_dirs: list[str]):
     """Sets `norm_` of gender forms to their base form (`Bürger:innen` -> `Bürger`)."""
     gender = GenderForms(load_rules(rules_dirs))
@@ -103,7 +103,7 @@ def make_token_norms(nlp: Language, name: str, rules_dirs: list[str]):
     return token_norms
 
 
-@Language.component("de_sentence_fixes")
+@Language.component("de_sentence_fixes", assigns=["token.is_sent_start"])
 def sentence_fixes(doc: Doc) -> Doc:
     """Line structure the statistical models do not see: headlines, tables, footers.
 

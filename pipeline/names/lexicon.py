@@ -271,12 +271,6 @@ def _register_lexicon_flags(names: list[str]) -> None:
             Token.set_extension(attr, getter=_lex_getter(name))
 
 
-_CACHE: dict[tuple, EntityRules] = {}
-
-
 def entity_rules(rules: Rules) -> EntityRules:
     """Compiled entity rules, shared by the stages of one process (per rules layers)."""
-    key = (rules.layers, id(rules))
-    if key not in _CACHE:
-        _CACHE[key] = EntityRules(rules)
-    return _CACHE[key]
+    return rules.compiled("entities.lexicon", EntityRules)

@@ -56,7 +56,7 @@ class PlateFinder:
         return rows
 
 
-@Language.factory("de_plates", default_config={"rules_dirs": []})
+@Language.factory("de_plates", default_config={"rules_dirs": []}, assigns=["doc._.rows"])
 def make_plates(nlp: Language, name: str, rules_dirs: list[str]):
     finder = PlateFinder(load_rules(rules_dirs))
 
