@@ -46,26 +46,27 @@ def _phrase_at(doc: Doc, i: int, texts: list[str], ws: list[str], er: EntityRule
     t0 = texts[i]
     if not t0.strip() or phrase_key(t0[:3]) not in er.phrase_prefixes:
         return False, None
-    key_parts: list[str] = []
-    spans = []
+    # grow the span token by token while its key can still begin a phrase; the longest
+    # span that is a phrase and does not end in a whitespace token wins
+    best = None
+    raw = ""
     for j in range(i, min(len(doc), i + MAX_PHRASE_TOKENS)):
-        key_parts.append(texts[j])
-        raw = "".join(key_parts)
+        raw += texts[j]
         if len(raw) > er.max_phrase_chars:
             break
-        spans.append((j + 1, raw))
-        key_parts.append(ws[j])
-    for j, raw in reversed(spans):
-        if not texts[j - 1].strip():
-            continue
         key = phrase_key(raw)
-        p = er.phrases.get(key)
-        if p is None:
-            continue
-        if p.tier == TIER_GAZ and j == i + 1 and not p.region and _common_noun_not_place(doc, i, er):
-            return True, None
-        return True, Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE)
-    return False, None
+        if not er.starts_a_phrase(key):
+            break
+        if texts[j].strip() and key in er.phrases:
+            best = (j + 1, key)
+        raw += ws[j]
+    if best is None:
+        return False, None
+    j, key = best
+    p = er.phrases[key]
+    if p.tier == TIER_GAZ and j == i + 1 and not p.region and _common_noun_not_place(doc, i, er):
+        return True, None
+    return True, Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE)
 
 
 def _place_word_at(doc: Doc, i: int, er: EntityRules) -> Cand | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +30,14 @@ GENDER = "entities/org_gender.yaml"
 TIER_RULE, TIER_MODEL, TIER_WEAK, TIER_GAZ, TIER_MODEL_MISC = 4, 3, 2, 1, 0
 MAX_PHRASE_TOKENS = 8
 _APOS = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_HAS_APOS = re.compile("[‘’`´‚“”„«»]").search
 
 
 def phrase_key(text: str) -> str:
     """The lookup form of a phrase: typographic quotes unified, whitespace collapsed."""
-    return " ".join(text.translate(_APOS).split())
+    if _HAS_APOS(text):  # str.translate is slow; most phrases have no typographic quote
+        text = text.translate(_APOS)
+    return " ".join(text.split())
 
 
 for _name in ("canonical_hint", "role", "admin_type"):
@@ -167,6 +172,7 @@ class EntityRules:
             self._add_pattern_file(rules, f, gz)
         self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
         self.max_phrase_chars = max((len(k) for k in self.phrases), default=0) + 2
+        self._sorted_keys = sorted(self.phrases)
         self.lexicons["roles"] = frozenset(self.roles.forms)
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
@@ -191,6 +197,12 @@ class EntityRules:
                 self.token_patterns.append((label, rid, pattern, f"{f.path}:{line}", bool(obj.get("weak"))))
             else:
                 raise RuleError(f.path, line, "`pattern` must be a string or a non-empty list of token specs")
+
+    def starts_a_phrase(self, key: str) -> bool:
+        """Whether some phrase key begins with `key` (lets the longest-match search stop as
+        soon as no longer phrase can follow)."""
+        i = bisect_left(self._sorted_keys, key)
+        return i < len(self._sorted_keys) and self._sorted_keys[i].startswith(key)
 
     def gender_of(self, word: str) -> str | None:
         low = word.lower()
