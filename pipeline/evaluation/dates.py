@@ -209,49 +209,75 @@ def _timex_variants(timex: str) -> set[str]:
     return out
 
 
+def _as_date(value: str) -> str:
+    return value
+
+
+def _as_datetime(value: str) -> str:
+    """`2016-11-08 16:00:00` -> `2016-11-08T16:00`."""
+    return _norm_time(value.replace(" ", "T"))
+
+
+def _as_time(value: str) -> str:
+    """`16:00:00` -> `T16:00`."""
+    return _norm_time("T" + value)
+
+
+# how a resolved point of each Recognizers type is written in our convention
+_POINT_FORMS = {"date": _as_date, "datetime": _as_datetime, "time": _as_time}
+
+
 def expected_values(result: dict) -> set[str]:
     """Every value of a Recognizers result we accept as agreeing (see module doc)."""
     vals: set[str] = set()
     if "Resolution" in result:
         for v in (result.get("Resolution") or {}).get("values") or []:
-            if v.get("timex"):
-                vals |= _timex_variants(v["timex"])
-            typ = v.get("type", "")
-            if "value" in v:
-                val = v["value"]
-                if typ == "date":
-                    vals.add(val)
-                elif typ == "datetime":
-                    vals.add(_norm_time(val.replace(" ", "T")))
-                elif typ == "time":
-                    vals.add(_norm_time("T" + val))
-                elif typ == "duration" and v.get("timex"):
-                    vals.add(v["timex"])
-            if "start" in v and "end" in v:
-                s, e = v["start"], v["end"]
-                if " " in s or " " in e:
-                    s, e = _norm_time(s.replace(" ", "T")), _norm_time(e.replace(" ", "T"))
-                    vals.add(f"{s}/{e}")
-                elif ":" in s:
-                    vals.add(f"{_norm_time('T' + s)}/{_norm_time('T' + e)}")
-                else:
-                    vals |= _period_variants(s, e)
+            vals |= _resolution_values(v)
     elif "Value" in result:
-        v = result["Value"] or {}
-        if v.get("Timex"):
-            vals |= _timex_variants(v["Timex"])
-        for res in (v.get("FutureResolution") or {}, v.get("PastResolution") or {}):
-            if "date" in res:
-                vals.add(res["date"])
-            if "time" in res:
-                vals.add(_norm_time("T" + res["time"]))
-            if "dateTime" in res:
-                vals.add(_norm_time(res["dateTime"].replace(" ", "T")))
-            if "startDate" in res and "endDate" in res:
-                vals |= _period_variants(res["startDate"], res["endDate"])
-            if "startTime" in res and "endTime" in res:
-                vals.add(f"{_norm_time('T' + res['startTime'])}/{_norm_time('T' + res['endTime'])}")
+        vals = _future_past_values(result["Value"] or {})
     return {v for v in vals if v}
+
+
+def _resolution_values(v: dict) -> set[str]:
+    """The values of one `Resolution.values` entry (the newer result format): its timex,
+    its resolved point (`value`) or its resolved range (`start`, `end`)."""
+    vals: set[str] = set()
+    if v.get("timex"):
+        vals |= _timex_variants(v["timex"])
+    typ = v.get("type", "")
+    if "value" in v:
+        if typ in _POINT_FORMS:
+            vals.add(_POINT_FORMS[typ](v["value"]))
+        elif typ == "duration" and v.get("timex"):
+            vals.add(v["timex"])
+    if "start" in v and "end" in v:
+        vals |= _range_values(v["start"], v["end"])
+    return vals
+
+
+def _range_values(start: str, end: str) -> set[str]:
+    """A resolved range: date-times and times as `start/end`; dates with every period
+    form they can be written as (exclusive end, whole months, weeks, weekends)."""
+    if " " in start or " " in end:
+        return {f"{_as_datetime(start)}/{_as_datetime(end)}"}
+    if ":" in start:
+        return {f"{_as_time(start)}/{_as_time(end)}"}
+    return _period_variants(start, end)
+
+
+def _future_past_values(v: dict) -> set[str]:
+    """The values of a `Value` result (the older format): its timex, and both its future
+    and its past resolution (an ambiguous expression agrees with either)."""
+    vals = _timex_variants(v["Timex"]) if v.get("Timex") else set()
+    for res in (v.get("FutureResolution") or {}, v.get("PastResolution") or {}):
+        for key, form in (("date", _as_date), ("time", _as_time), ("dateTime", _as_datetime)):
+            if key in res:
+                vals.add(form(res[key]))
+        if "startDate" in res and "endDate" in res:
+            vals |= _period_variants(res["startDate"], res["endDate"])
+        if "startTime" in res and "endTime" in res:
+            vals.add(f"{_as_time(res['startTime'])}/{_as_time(res['endTime'])}")
+    return vals
 
 
 # Documented convention differences (expected text, lower-case -> reason).  Cases matching
