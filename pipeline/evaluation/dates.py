@@ -31,7 +31,6 @@ detect them; they are listed by the `--errors` option.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
@@ -46,7 +45,7 @@ import yaml
 from ..dates import grammar_for
 from ..rulebook import load_rules
 from ..temporal.extract import extract
-from . import REPO, shared_dir
+from . import REPO, gnad_texts, shared_dir
 
 RECOGNIZER_KINDS = ["date", "datetime", "dateperiod", "datetimepoint", "datetimeperiod", "time", "timeperiod", "duration", "set"]
 
@@ -512,15 +511,8 @@ def score_peers(eval_dir: Path, grammar) -> str:
 
 # --------------------------------------------------------------------------- speed
 def bench_texts(data_dir: Path, max_docs: int) -> list[str]:
-    texts: list[str] = []
     gnad = data_dir / "text" / "10kgnad-test.csv"
-    if gnad.exists():
-        with gnad.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter=";", quotechar="'"):
-                if len(row) >= 2:
-                    texts.append(row[1])
-                if len(texts) >= max_docs // 2:
-                    break
+    texts = gnad_texts(gnad, max_docs // 2) if gnad.exists() else []
     speeches = data_dir / "text" / "speeches.json"
     if speeches.exists():
         data = json.loads(speeches.read_text(encoding="utf-8"))
