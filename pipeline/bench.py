@@ -13,7 +13,6 @@ cut into report-sized documents; falls back to `corpus/` when DATA is absent.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import resource
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from .evaluation import gnad_texts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,10 +38,7 @@ def load_texts(data: Path, limit_words: int) -> tuple[list[str], str]:
         source.append(str(speeches))
     gnad = data / "text" / "10kgnad-test.csv"
     if gnad.exists():
-        with gnad.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter=";", quotechar="'"):
-                if len(row) >= 2:
-                    texts.append(row[1])
+        texts.extend(gnad_texts(gnad))
         source.append(str(gnad))
     if not texts:
         texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "corpus").glob("*.txt"))]

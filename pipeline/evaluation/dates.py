@@ -31,11 +31,11 @@ detect them; they are listed by the `--errors` option.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -45,7 +45,7 @@ import yaml
 from ..dates import grammar_for
 from ..rulebook import load_rules
 from ..temporal.extract import extract
-from . import REPO, shared_dir
+from . import REPO, gnad_texts, shared_dir
 
 RECOGNIZER_KINDS = ["date", "datetime", "dateperiod", "datetimepoint", "datetimeperiod", "time", "timeperiod", "duration", "set"]
 
@@ -209,49 +209,75 @@ def _timex_variants(timex: str) -> set[str]:
     return out
 
 
+def _as_date(value: str) -> str:
+    return value
+
+
+def _as_datetime(value: str) -> str:
+    """`2016-11-08 16:00:00` -> `2016-11-08T16:00`."""
+    return _norm_time(value.replace(" ", "T"))
+
+
+def _as_time(value: str) -> str:
+    """`16:00:00` -> `T16:00`."""
+    return _norm_time("T" + value)
+
+
+# how a resolved point of each Recognizers type is written in our convention
+_POINT_FORMS = {"date": _as_date, "datetime": _as_datetime, "time": _as_time}
+
+
 def expected_values(result: dict) -> set[str]:
     """Every value of a Recognizers result we accept as agreeing (see module doc)."""
     vals: set[str] = set()
     if "Resolution" in result:
         for v in (result.get("Resolution") or {}).get("values") or []:
-            if v.get("timex"):
-                vals |= _timex_variants(v["timex"])
-            typ = v.get("type", "")
-            if "value" in v:
-                val = v["value"]
-                if typ == "date":
-                    vals.add(val)
-                elif typ == "datetime":
-                    vals.add(_norm_time(val.replace(" ", "T")))
-                elif typ == "time":
-                    vals.add(_norm_time("T" + val))
-                elif typ == "duration" and v.get("timex"):
-                    vals.add(v["timex"])
-            if "start" in v and "end" in v:
-                s, e = v["start"], v["end"]
-                if " " in s or " " in e:
-                    s, e = _norm_time(s.replace(" ", "T")), _norm_time(e.replace(" ", "T"))
-                    vals.add(f"{s}/{e}")
-                elif ":" in s:
-                    vals.add(f"{_norm_time('T' + s)}/{_norm_time('T' + e)}")
-                else:
-                    vals |= _period_variants(s, e)
+            vals |= _resolution_values(v)
     elif "Value" in result:
-        v = result["Value"] or {}
-        if v.get("Timex"):
-            vals |= _timex_variants(v["Timex"])
-        for res in (v.get("FutureResolution") or {}, v.get("PastResolution") or {}):
-            if "date" in res:
-                vals.add(res["date"])
-            if "time" in res:
-                vals.add(_norm_time("T" + res["time"]))
-            if "dateTime" in res:
-                vals.add(_norm_time(res["dateTime"].replace(" ", "T")))
-            if "startDate" in res and "endDate" in res:
-                vals |= _period_variants(res["startDate"], res["endDate"])
-            if "startTime" in res and "endTime" in res:
-                vals.add(f"{_norm_time('T' + res['startTime'])}/{_norm_time('T' + res['endTime'])}")
+        vals = _future_past_values(result["Value"] or {})
     return {v for v in vals if v}
+
+
+def _resolution_values(v: dict) -> set[str]:
+    """The values of one `Resolution.values` entry (the newer result format): its timex,
+    its resolved point (`value`) or its resolved range (`start`, `end`)."""
+    vals: set[str] = set()
+    if v.get("timex"):
+        vals |= _timex_variants(v["timex"])
+    typ = v.get("type", "")
+    if "value" in v:
+        if typ in _POINT_FORMS:
+            vals.add(_POINT_FORMS[typ](v["value"]))
+        elif typ == "duration" and v.get("timex"):
+            vals.add(v["timex"])
+    if "start" in v and "end" in v:
+        vals |= _range_values(v["start"], v["end"])
+    return vals
+
+
+def _range_values(start: str, end: str) -> set[str]:
+    """A resolved range: date-times and times as `start/end`; dates with every period
+    form they can be written as (exclusive end, whole months, weeks, weekends)."""
+    if " " in start or " " in end:
+        return {f"{_as_datetime(start)}/{_as_datetime(end)}"}
+    if ":" in start:
+        return {f"{_as_time(start)}/{_as_time(end)}"}
+    return _period_variants(start, end)
+
+
+def _future_past_values(v: dict) -> set[str]:
+    """The values of a `Value` result (the older format): its timex, and both its future
+    and its past resolution (an ambiguous expression agrees with either)."""
+    vals = _timex_variants(v["Timex"]) if v.get("Timex") else set()
+    for res in (v.get("FutureResolution") or {}, v.get("PastResolution") or {}):
+        for key, form in (("date", _as_date), ("time", _as_time), ("dateTime", _as_datetime)):
+            if key in res:
+                vals.add(form(res[key]))
+        if "startDate" in res and "endDate" in res:
+            vals |= _period_variants(res["startDate"], res["endDate"])
+        if "startTime" in res and "endTime" in res:
+            vals.add(f"{_as_time(res['startTime'])}/{_as_time(res['endTime'])}")
+    return vals
 
 
 # Documented convention differences (expected text, lower-case -> reason).  Cases matching
@@ -347,67 +373,100 @@ def _dp_rows(text: str, reference: str | None) -> list[dict]:
     return rows
 
 
+_COUNTS = ("exp", "found", "sys", "correct_sys", "vexp", "vfound", "vok", "cfound", "cok")
+_SYSTEMS = ("stage", "dateparser")
+
+
+@dataclass
+class _StageLog:
+    """What is recorded for the stage only (not for dateparser): its errors, and how many
+    expected values each documented convention difference leaves out."""
+    errors: list[str] = field(default_factory=list)
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
 def score_recognizers(eval_dir: Path, grammar, show_errors: bool = False) -> str:
     cases = load_cases(eval_dir)
     if not cases:
         return "\nRecognizers-Text: no cases found (skipped)"
     stats: dict[str, dict[str, dict[str, int]]] = {}
-    errors = []
-    excluded: dict[str, int] = {}
+    log = _StageLog()
     for case in cases:
-        kind, text, ref = case["kind"], case["text"], case["reference"]
-        expected = case["expected"]["results"]
-        ours = extract(text, _anchor(ref), grammar)
-        ours_sys = [{"start_char": r["start_char"], "end_char": r["end_char"], "values": {r["value"]}, "row": r} for r in ours]
-        theirs = _dp_rows(text, ref)
-        for system, rows in (("stage", ours_sys), ("dateparser", theirs)):
-            st = stats.setdefault(kind, {}).setdefault(system, dict(exp=0, found=0, sys=0, correct_sys=0, vexp=0, vfound=0, vok=0, cfound=0, cok=0))
-            st["sys"] += len(rows)
-            st["correct_sys"] += sum(1 for r in rows if any(_overlap((r["start_char"], r["end_char"]), _span(e, text)) for e in expected))
-            for e in expected:
-                span = _span(e, text)
-                st["exp"] += 1
-                hit = [r for r in rows if _overlap((r["start_char"], r["end_char"]), span)]
-                if hit:
-                    st["found"] += 1
-                evals = expected_values(e)
-                if evals:
-                    st["vexp"] += 1
-                    conv = convention_difference(e.get("Text", ""))
-                    if conv and system == "stage":
-                        excluded[conv] = excluded.get(conv, 0) + 1
-                    if hit:
-                        st["vfound"] += 1
-                        ok = any(agrees(v, evals) for r in hit for v in r["values"])
-                        st["cfound"] += conv is None
-                        st["cok"] += ok and conv is None
-                        if ok:
-                            st["vok"] += 1
-                        elif system == "stage":
-                            errors.append(f"  [{kind}] {text!r}: ours {[r['row']['text'] + '=' + r['row']['value'] for r in hit]}, expected {sorted(evals)[:4]}")
-                elif system == "stage" and not hit:
-                    pass
-                if system == "stage" and not hit:
-                    errors.append(f"  [{kind}] {text!r}: missed {e.get('Text')!r}")
+        _score_case(case, grammar, stats, log)
     header = ["kind", "system", "expected", "recall", "precision", "with value", "value agr. (detected)", "value agr. (all)", "value agr. (common ground)"]
+    out = _table("Recognizers-Text German date/time cases (overlapping spans; values mapped to our conventions)", header, _recognizer_rows(stats))
+    out += "\nLeft out of the common ground (expected values, by documented convention difference):\n"
+    out += "\n".join(f"  {n:3d}  {reason}" for reason, n in sorted(log.excluded.items(), key=lambda x: -x[1]))
+    if show_errors and log.errors:
+        out += "\n\nRecognizers: stage errors\n" + "\n".join(log.errors)
+    return out
+
+
+def _score_case(case: dict, grammar, stats: dict, log: _StageLog) -> None:
+    """One Recognizers case, for the stage and for dateparser, into `stats[kind][system]`."""
+    kind, text, ref = case["kind"], case["text"], case["reference"]
+    expected = case["expected"]["results"]
+    ours = extract(text, _anchor(ref), grammar)
+    ours_sys = [{"start_char": r["start_char"], "end_char": r["end_char"], "values": {r["value"]}, "row": r} for r in ours]
+    theirs = _dp_rows(text, ref)
+    for system, rows in (("stage", ours_sys), ("dateparser", theirs)):
+        st = stats.setdefault(kind, {}).setdefault(system, dict.fromkeys(_COUNTS, 0))
+        st["sys"] += len(rows)
+        st["correct_sys"] += sum(1 for r in rows if any(_overlap((r["start_char"], r["end_char"]), _span(e, text)) for e in expected))
+        stage_log = log if system == "stage" else None
+        for e in expected:
+            _score_expected(e, rows, text, f"  [{kind}] {text!r}", st, stage_log)
+
+
+def _score_expected(e: dict, rows: list[dict], text: str, where: str, st: dict, log: _StageLog | None) -> None:
+    """One expected result against one system's rows: detected when a row overlaps it;
+    its value scored when Recognizers gives one; a stage miss is logged."""
+    span = _span(e, text)
+    st["exp"] += 1
+    hit = [r for r in rows if _overlap((r["start_char"], r["end_char"]), span)]
+    if hit:
+        st["found"] += 1
+    evals = expected_values(e)
+    if evals:
+        _score_value(e, evals, hit, where, st, log)
+    if log is not None and not hit:
+        log.errors.append(f"{where}: missed {e.get('Text')!r}")
+
+
+def _score_value(e: dict, evals: set[str], hit: list[dict], where: str, st: dict, log: _StageLog | None) -> None:
+    """Value agreement of the rows that detected an expected result; a case with a
+    documented convention difference counts, but not towards the common ground."""
+    st["vexp"] += 1
+    conv = convention_difference(e.get("Text", ""))
+    if conv and log is not None:
+        log.excluded[conv] = log.excluded.get(conv, 0) + 1
+    if not hit:
+        return
+    st["vfound"] += 1
+    ok = any(agrees(v, evals) for r in hit for v in r["values"])
+    st["cfound"] += conv is None
+    st["cok"] += ok and conv is None
+    if ok:
+        st["vok"] += 1
+    elif log is not None:
+        log.errors.append(f"{where}: ours {[r['row']['text'] + '=' + r['row']['value'] for r in hit]}, expected {sorted(evals)[:4]}")
+
+
+def _recognizer_rows(stats: dict) -> list[list]:
+    """A table row per kind and system, in the order of RECOGNIZER_KINDS, then the totals."""
     rows = []
-    agg = {s: dict(exp=0, found=0, sys=0, correct_sys=0, vexp=0, vfound=0, vok=0, cfound=0, cok=0) for s in ("stage", "dateparser")}
+    agg = {s: dict.fromkeys(_COUNTS, 0) for s in _SYSTEMS}
     for kind in RECOGNIZER_KINDS:
-        for system in ("stage", "dateparser"):
+        for system in _SYSTEMS:
             st = stats.get(kind, {}).get(system)
             if not st:
                 continue
             for k in agg[system]:
                 agg[system][k] += st[k]
             rows.append(_rec_row(kind, system, st))
-    for system in ("stage", "dateparser"):
+    for system in _SYSTEMS:
         rows.append(_rec_row("ALL", system, agg[system]))
-    out = _table("Recognizers-Text German date/time cases (overlapping spans; values mapped to our conventions)", header, rows)
-    out += "\nLeft out of the common ground (expected values, by documented convention difference):\n"
-    out += "\n".join(f"  {n:3d}  {reason}" for reason, n in sorted(excluded.items(), key=lambda x: -x[1]))
-    if show_errors and errors:
-        out += "\n\nRecognizers: stage errors\n" + "\n".join(errors)
-    return out
+    return rows
 
 
 def _rec_row(kind: str, system: str, st: dict) -> list:
@@ -452,15 +511,8 @@ def score_peers(eval_dir: Path, grammar) -> str:
 
 # --------------------------------------------------------------------------- speed
 def bench_texts(data_dir: Path, max_docs: int) -> list[str]:
-    texts: list[str] = []
     gnad = data_dir / "text" / "10kgnad-test.csv"
-    if gnad.exists():
-        with gnad.open(encoding="utf-8") as fh:
-            for row in csv.reader(fh, delimiter=";", quotechar="'"):
-                if len(row) >= 2:
-                    texts.append(row[1])
-                if len(texts) >= max_docs // 2:
-                    break
+    texts = gnad_texts(gnad, max_docs // 2) if gnad.exists() else []
     speeches = data_dir / "text" / "speeches.json"
     if speeches.exists():
         data = json.loads(speeches.read_text(encoding="utf-8"))

@@ -178,12 +178,39 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
         v = _group_value(name, raw, grammar)
         if v is not None:
             f[name] = v
-    # pairs: x2 defaults to x and x to x2 (`8. - 11. November 2018`)
-    for base in ("y", "m", "d", "pod", "wd"):
+    _pair_fields(f)
+    _date_fields(f, pivot)
+    _hour_fields(f)
+    if "dec" in f:
+        d = re.sub(r"\D", "", groups["dec"])
+        f["dec"] = d[:3] if len(d) == 4 else "19" + d[0]
+    # a stopwatch reading (`3:02 Minuten`, `2:08:15 Stunden`): groups dh / dmin / dsec
+    if any(k in groups for k in ("dh", "dmin", "dsec")):
+        f["dur"] = _clock_duration(groups)
+    _duration_fields(f)
+    rel = f.get("rel")
+    f["wddir"] = {"-1": "L", "+1": "N", "0": "C"}.get(rel or "", "T")
+    if rel is not None:
+        f["rel"] = rel if rel.startswith(("+", "-")) else "+" + rel
+    return f
+
+
+_PAIRED = ("y", "m", "d", "pod", "wd")
+
+
+def _pair_fields(f: dict[str, str]) -> None:
+    """Pairs: x2 defaults to x and x to x2, so that a range names its shared parts once
+    (`8. - 11. November 2018`: the month and year of the end are the start's too)."""
+    for base in _PAIRED:
         if base in f and base + "2" not in f:
             f[base + "2"] = f[base]
         if base + "2" in f and base not in f:
             f[base] = f[base + "2"]
+
+
+def _date_fields(f: dict[str, str], pivot: int) -> None:
+    """Years with four digits (a two-digit year below `pivot` is 20xx, else 19xx), months
+    and days with two: the forms TIMEX3 values are written in."""
     if "y" in f:
         for k in ("y", "y2"):
             y = int(f[k])
@@ -191,6 +218,11 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
     for k in ("m", "m2", "d", "d2"):
         if k in f:
             f[k] = f"{int(f[k]):02d}"
+
+
+def _hour_fields(f: dict[str, str]) -> None:
+    """Hours on the 24-hour clock by the part of day named with them (`8 Uhr abends` is
+    20:00, `12 Uhr nachts` 00:00), minutes `00` when not given."""
     for k in ("h", "h2"):
         if k in f:
             h = int(f[k])
@@ -202,27 +234,21 @@ def _fields(groups: dict, grammar: Grammar, pivot: int = 50) -> dict[str, str]:
             f[k] = f"{h:02d}"
             mk = "min" + k[1:]
             f.setdefault(mk, "00")
-    if "dec" in f:
-        d = re.sub(r"\D", "", groups["dec"])
-        f["dec"] = d[:3] if len(d) == 4 else "19" + d[0]
-    # a stopwatch reading (`3:02 Minuten`, `2:08:15 Stunden`): groups dh / dmin / dsec
-    if any(k in groups for k in ("dh", "dmin", "dsec")):
-        f["dur"] = _clock_duration(groups)
-    # durations and set periods
+
+
+def _duration_fields(f: dict[str, str]) -> None:
+    """`dur` (a duration: `P3D`, `PT2H`) and `per` (a set's period, one unit when the
+    number is unknown) from the number `n` and the unit `u`."""
     unit = f.get("u")
-    if unit:
-        n = f.get("n", "X")
-        if unit in _DUR_TIME_UNITS:
-            f["dur"] = f"PT{n}{_DUR_TIME_UNITS[unit]}"
-            f["per"] = f"PT{n if n != 'X' else 1}{_DUR_TIME_UNITS[unit]}"
-        else:
-            f["dur"] = f"P{n}{unit}"
-            f["per"] = f"P{n if n != 'X' else 1}{unit}"
-    rel = f.get("rel")
-    f["wddir"] = {"-1": "L", "+1": "N", "0": "C"}.get(rel or "", "T")
-    if rel is not None:
-        f["rel"] = rel if rel.startswith(("+", "-")) else "+" + rel
-    return f
+    if not unit:
+        return
+    n = f.get("n", "X")
+    if unit in _DUR_TIME_UNITS:
+        f["dur"] = f"PT{n}{_DUR_TIME_UNITS[unit]}"
+        f["per"] = f"PT{n if n != 'X' else 1}{_DUR_TIME_UNITS[unit]}"
+    else:
+        f["dur"] = f"P{n}{unit}"
+        f["per"] = f"P{n if n != 'X' else 1}{unit}"
 
 
 def _clock_duration(groups: dict) -> str:
@@ -393,33 +419,39 @@ def _attach_days(rows: list[dict], sent_of: list[int], window: int = 800) -> Non
     for i, r in enumerate(rows):
         if r["type"] != "TIME" or not r["value"] or not _TIME_ONLY.match(r["value"]):
             continue
-        days = [j for j, o in enumerate(rows) if j != i and o["type"] in ("DATE", "TIME") and _DAY_VALUE.match(o["value"] or "")]
-        same = [j for j in days if sent_of[j] == sent_of[i] and rows[j]["type"] == "DATE"]
-        if same:
-            j = min(same, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
-        else:
-            before = [j for j in days if j < i and r["start_char"] - rows[j]["end_char"] <= window]
-            if not before:
-                continue
-            j = before[-1]
-        src = rows[j]["value"]
-        day = date.fromisoformat(src[:10]) if src[:4].isdigit() else None
-        parts = r["value"].split("/")
-        out = []
-        d0 = None
-        for k, p in enumerate(parts):
-            if day is None:
-                out.append(src[:10] + p)
-                continue
-            if k == 0:
-                d0 = day + timedelta(days=1) if src.endswith("TNI") and _is_morning(p) else day
-                out.append(d0.isoformat() + p)
-            else:
-                later = p[1:3].isdigit() and parts[0][1:3].isdigit() and p[1:] < parts[0][1:]
-                out.append((d0 + timedelta(days=1 if later else 0)).isoformat() + p)
-        r["value"] = "/".join(out)
+        j = _day_of_time(rows, sent_of, i, window)
+        if j is None:
+            continue
+        r["value"] = _on_day(r["value"], rows[j]["value"])
         r["granularity"] = granularity(r["value"])
         r["anchor"] = r["anchor"] or rows[j]["anchor"]
+
+
+def _day_of_time(rows: list[dict], sent_of: list[int], i: int, window: int) -> int | None:
+    """The row whose day clock time `i` is on: the nearest DATE naming a day in its
+    sentence, else the last day-valued row before it within `window` characters."""
+    r = rows[i]
+    days = [j for j, o in enumerate(rows) if j != i and o["type"] in ("DATE", "TIME") and _DAY_VALUE.match(o["value"] or "")]
+    same = [j for j in days if sent_of[j] == sent_of[i] and rows[j]["type"] == "DATE"]
+    if same:
+        return min(same, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
+    before = [j for j in days if j < i and r["start_char"] - rows[j]["end_char"] <= window]
+    return before[-1] if before else None
+
+
+def _on_day(value: str, src: str) -> str:
+    """A clock time (or interval) `value` on the day of `src`; its end is on the next day
+    when it is earlier than its start, and a morning after a night (`TNI`) is too."""
+    day = date.fromisoformat(src[:10]) if src[:4].isdigit() else None
+    parts = value.split("/")
+    if day is None:
+        return "/".join(src[:10] + p for p in parts)
+    first = day + timedelta(days=1) if src.endswith("TNI") and _is_morning(parts[0]) else day
+    out = [first.isoformat() + parts[0]]
+    for p in parts[1:]:
+        later = p[1:3].isdigit() and parts[0][1:3].isdigit() and p[1:] < parts[0][1:]
+        out.append((first + timedelta(days=1 if later else 0)).isoformat() + p)
+    return "/".join(out)
 
 
 def _is_morning(time_part: str) -> bool:

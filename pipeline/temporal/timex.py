@@ -167,65 +167,111 @@ def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[s
     after (past) / ended before (future) the document's month to the previous / next year.
     Returns ("", used) when the value cannot be resolved without a document date.
     """
-    future = tense == "future"
     if not value:
         return "", False
     if "/" in value:
-        pieces = value.split("/")
-        spans = [_period_months(p[4:]) if p.startswith("XXXX") else None for p in pieces]
-        if len(pieces) == 2 and tense and all(spans):
-            # the interval moves as a whole (`10. Juni bis 10. Juli` in a past clause
-            # written in June stays in this year: it does not end before it starts)
-            tense = _interval_tense(spans[0][0], spans[1][1], anchor, tense)
-        parts = [resolve(p, anchor, tense) for p in pieces]
-        if any(not v for v, _ in parts):
-            return "", any(u for _, u in parts)
-        (v0, u0), (v1, u1) = parts[0], parts[-1]
-        if len(parts) == 2 and all(spans) and v0[:4].isdigit() and v1[:4].isdigit() and v1 < v0:
-            parts[1] = (f"{int(v1[:4]) + 1:04d}{v1[4:]}", u1)  # ends in the next year
-        return "/".join(v for v, _ in parts), any(u for _, u in parts)
+        return _resolve_interval(value, anchor, tense)
     a = date.fromisoformat(anchor) if anchor else None
     if value.startswith("XXXX-WXX"):
         return value, False  # a weekly pattern is not anchored
     m = _TOKEN.match(value)
-    used = False
-    if m:
+    if not m:
+        return _expand_days(value), False
+    if a is None:
+        return _unanchored(m, value), False
+    if m.group("xxxx"):
+        value = _with_year(m.group("rest"), a, tense)
+    elif m.group("unit") and m.group("num") == "X":
+        return ("PAST_REF" if m.group("sign") == "-" else "FUTURE_REF"), True
+    else:
+        value = _deictic(m, a, tense == "future")
+    return _expand_days(value), True
+
+
+def _resolve_interval(value: str, anchor: str | None, tense: str | None) -> tuple[str, bool]:
+    """`start/end`: each end resolved by itself, except that a month-like interval without
+    year moves as a whole (`10. Juni bis 10. Juli` in a past clause written in June stays
+    in this year: it does not end before it starts), and one whose end falls before its
+    start ends in the next year (`Dezember bis Februar`)."""
+    pieces = value.split("/")
+    spans = [_period_months(p[4:]) if p.startswith("XXXX") else None for p in pieces]
+    if len(pieces) == 2 and tense and all(spans):
+        tense = _interval_tense(spans[0][0], spans[1][1], anchor, tense)
+    parts = [resolve(p, anchor, tense) for p in pieces]
+    if any(not v for v, _ in parts):
+        return "", any(u for _, u in parts)
+    (v0, u0), (v1, u1) = parts[0], parts[-1]
+    if len(parts) == 2 and all(spans) and v0[:4].isdigit() and v1[:4].isdigit() and v1 < v0:
+        parts[1] = (f"{int(v1[:4]) + 1:04d}{v1[4:]}", u1)  # ends in the next year
+    return "/".join(v for v, _ in parts), any(u for _, u in parts)
+
+
+def _unanchored(m: re.Match, value: str) -> str:
+    """A token value without a document date: an unknown year stays `XXXX` (never a
+    silently wrong year), unless the day depends on it (Easter, an nth weekday); a
+    deictic token (`REF`, `WD`, `WE`) has no value at all."""
+    if m.group("xxxx"):
         rest = m.group("rest")
-        if m.group("xxxx"):
-            if a is None:
-                return ("" if "EASTER" in rest or "WD" in rest else value), False
-            year = a.year
-            span = _period_months(rest)
-            if span and tense == "past" and span[0] > a.month:
-                year -= 1  # a past period that would start after the document's month
-            elif span and tense == "future" and span[1] < a.month:
-                year += 1  # a future one that would have ended before it
-            value, used = f"{year:04d}{rest}", True
-        else:
-            if a is None:
-                return "", False
-            used = True
-            if m.group("unit"):
-                if m.group("num") == "X":
-                    return ("PAST_REF" if m.group("sign") == "-" else "FUTURE_REF"), True
-                value = _shift(a, 1 if m.group("sign") == "+" else -1, float(m.group("num")), m.group("unit")) + rest
-            elif m.group("wd"):
-                value = _weekday(a, int(m.group("wd")), m.group("wdir"), future).isoformat() + rest
-            else:
-                value = _weekend(a, m.group("wedir"), future) + rest
-    e = _EASTER.match(value)
-    if e:
-        day = easter(int(e.group(1))) + timedelta(days=int(e.group(2)))
-        value = day.isoformat() + e.group(3)
-    n = _NTH_WEEKDAY.match(value)
-    if n:
-        first = date(int(n.group(1)), int(n.group(2)), 1)
-        day = first + timedelta(days=(int(n.group(3)) - first.isoweekday()) % 7 + 7 * (int(n.group(4)) - 1))
-        value = day.isoformat() + n.group(5)
-    s = _SHIFT.match(value)
-    if s:
-        value = (date.fromisoformat(s.group(1)) + timedelta(days=int(s.group(2)))).isoformat() + s.group(3)
-    return value, used
+        return "" if "EASTER" in rest or "WD" in rest else value
+    return ""
+
+
+def _with_year(rest: str, a: date, tense: str | None) -> str:
+    """`XXXX<rest>` with the document's year; a part of the year (month, quarter, season)
+    that a past clause places after the document's month is last year's, one a future
+    clause places before it next year's."""
+    year = a.year
+    span = _period_months(rest)
+    if span and tense == "past" and span[0] > a.month:
+        year -= 1  # a past period that would start after the document's month
+    elif span and tense == "future" and span[1] < a.month:
+        year += 1  # a future one that would have ended before it
+    return f"{year:04d}{rest}"
+
+
+def _deictic(m: re.Match, a: date, future: bool) -> str:
+    """A `REF±N<unit>`, `WD<k><dir>` or `WE<dir>` token resolved against the anchor."""
+    rest = m.group("rest")
+    if m.group("unit"):
+        return _shift(a, 1 if m.group("sign") == "+" else -1, float(m.group("num")), m.group("unit")) + rest
+    if m.group("wd"):
+        return _weekday(a, int(m.group("wd")), m.group("wdir"), future).isoformat() + rest
+    return _weekend(a, m.group("wedir"), future) + rest
+
+
+def _easter_day(m: re.Match) -> date:
+    """`<year>-EASTER±N`: N days from Easter Sunday (movable holidays)."""
+    return easter(int(m.group(1))) + timedelta(days=int(m.group(2)))
+
+
+def _nth_weekday_day(m: re.Match) -> date:
+    """`<year>-<month>-WD<k>N<n>`: the nth weekday k of the month (`Muttertag`)."""
+    first = date(int(m.group(1)), int(m.group(2)), 1)
+    return first + timedelta(days=(int(m.group(3)) - first.isoweekday()) % 7 + 7 * (int(m.group(4)) - 1))
+
+
+def _shifted_day(m: re.Match) -> date:
+    """`<day>@±N`: N days from a day (`am Tag danach`)."""
+    return date.fromisoformat(m.group(1)) + timedelta(days=int(m.group(2)))
+
+
+# days written relative to a known year or day, as (form, the day it names); each form's
+# last group is the rest of the value (a time), kept as it is
+_DAY_FORMS = (
+    (_EASTER, _easter_day),  # `2024-EASTER-2`: Good Friday
+    (_NTH_WEEKDAY, _nth_weekday_day),  # `2024-05-WD7N2`: the second Sunday in May
+    (_SHIFT, _shifted_day),  # `2024-03-01@+3`: three days after
+)
+
+
+def _expand_days(value: str) -> str:
+    """The calendar day of a value written as one of `_DAY_FORMS`, in their order (a
+    form's result may be the next form's input)."""
+    for form, day_of in _DAY_FORMS:
+        m = form.match(value)
+        if m:
+            value = day_of(m).isoformat() + m.group(m.re.groups)
+    return value
 
 
 def valid(value: str) -> bool:
@@ -234,25 +280,41 @@ def valid(value: str) -> bool:
         return False
     for part in value.split("/"):
         m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", part)
-        if m:
-            try:
-                date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return False
+        if m and not _day_exists(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+            return False
         m = re.match(r"^XXXX-(\d{2})-(\d{2})", part)
-        if m:
-            try:
-                date(2000, int(m.group(1)), int(m.group(2)))
-            except ValueError:
-                return False
+        if m and not _day_exists(2000, int(m.group(1)), int(m.group(2))):  # a leap year: 29 February exists
+            return False
         t = re.search(r"T(\d{2}):(\d{2})", part)
         if t and int(t.group(1)) == 24 and t.group(2) != "00":
             return False
     return True
 
 
+def _day_exists(year: int, month: int, day: int) -> bool:
+    """Whether the calendar has this day (no 31 February)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 _GRAN_DUR = {"Y": "year", "Q": "quarter", "M": "month", "W": "week", "D": "day", "DE": "decade", "CE": "century"}
 _GRAN_TDUR = {"H": "hour", "M": "minute", "S": "second"}
+# the precision of a date point by its form, the first that matches (`\A`/`\Z`: the whole value)
+_GRAN_POINT = [(re.compile(form), gran) for form, gran in (
+    (r"\A\d{3}\Z", "decade"),
+    (r"\A\d{2}\Z", "century"),
+    (r"\A(?:\d{4}|XXXX)\Z", "year"),
+    (r"-WE\Z", "weekend"),
+    (r"-W(?:\d\d|XX)-[1-7]$|\A(?:\d{4}|XXXX)-\d\d-\d\d\Z", "day"),
+    (r"-W\d\d$", "week"),
+    (r"-(?:SP|SU|FA|WI)$", "season"),
+    (r"-Q\d$", "quarter"),
+    (r"-H\d$", "halfyear"),
+    (r"\A(?:\d{4}|XXXX)-\d\d\Z", "month"),
+)]
 
 
 def granularity(value: str) -> str | None:
@@ -269,24 +331,4 @@ def granularity(value: str) -> str | None:
         if t in ("MO", "MI", "AF", "EV", "NI"):
             return "partofday"
         return "second" if t.count(":") == 2 else "minute" if ":" in t else "hour"
-    if re.fullmatch(r"\d{3}", v):
-        return "decade"
-    if re.fullmatch(r"\d{2}", v):
-        return "century"
-    if re.fullmatch(r"(?:\d{4}|XXXX)", v):
-        return "year"
-    if v.endswith("-WE"):
-        return "weekend"
-    if re.search(r"-W(?:\d\d|XX)-[1-7]$", v) or re.fullmatch(r"(?:\d{4}|XXXX)-\d\d-\d\d", v):
-        return "day"
-    if re.search(r"-W\d\d$", v):
-        return "week"
-    if re.search(r"-(?:SP|SU|FA|WI)$", v):
-        return "season"
-    if re.search(r"-Q\d$", v):
-        return "quarter"
-    if re.search(r"-H\d$", v):
-        return "halfyear"
-    if re.fullmatch(r"(?:\d{4}|XXXX)-\d\d", v):
-        return "month"
-    return None
+    return next((gran for form, gran in _GRAN_POINT if form.search(v)), None)

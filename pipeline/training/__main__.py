@@ -179,6 +179,14 @@ def _load(model: Path):
     return spacy.load(model)
 
 
+def _write_json(path: Path | None, data) -> None:
+    """The results of an evaluation or benchmark as JSON, its folder created (no path: not
+    asked for)."""
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2))
+
+
 def cmd_eval_ner(args) -> int:
     from . import evaluate
 
@@ -187,9 +195,7 @@ def cmd_eval_ner(args) -> int:
     print(f"GermEval 2014 dev ({res['sentences']} sentences), exact spans on gold tokens, "
           f"model {args.model}")
     print(evaluate.format_ner(res))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2))
+    _write_json(args.json, res)
     return 0
 
 
@@ -214,9 +220,7 @@ def cmd_eval_lemma(args) -> int:
                   f"(case-insens. {v['lemma_acc_nocase']:.4f}) n={v['tokens']}{extra}")
     print("note: UD GSD dev/test are training data of the morphologizer (if present); "
           "PUD test is held out.")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2))
+    _write_json(args.json, results)
     return 0
 
 
@@ -230,8 +234,7 @@ def cmd_bench(args) -> int:
     print(f"{res['words']} words in {res['seconds']} s wall / {res['cpu_seconds']} s CPU: "
           f"{res['words_per_second']} words/s wall, {res['words_per_cpu_second']} words per "
           f"CPU-second (1 process, 1 thread, pipeline {res['pipeline']})")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(res, indent=2))
+    _write_json(args.out, res)
     print(f"wrote {args.out}")
     return 0
 
