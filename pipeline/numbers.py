@@ -69,12 +69,12 @@ class NumberWords:
 
     atoms: dict[str, int] = field(default_factory=dict)  # eins, zwei, zwölf, zwanzig, null ...
     unit_prefixes: dict[str, int] = field(default_factory=dict)  # ein, zwei .. neun (before und/hundert)
-    hundred: tuple[str, ...] = ("hundert",)
-    thousand: tuple[str, ...] = ("tausend",)
-    conjunction: str = "und"
+    hundred: tuple[str, ...] = ()  # hundert
+    thousand: tuple[str, ...] = ()  # tausend
+    conjunction: str = ""  # und (`einundzwanzig`)
     scales: dict[str, float] = field(default_factory=dict)  # million, millionen, mio., mrd. ...
     ordinal_stems: dict[str, int] = field(default_factory=dict)  # erst, dritt, siebt, acht
-    ordinal_endings: tuple[str, ...] = ("e", "en", "er", "es", "em", "")
+    ordinal_endings: tuple[str, ...] = ()  # e, en, er, es, em
     fractions: dict[str, float] = field(default_factory=dict)  # drittel, viertel, hälfte, halb..
     specials: dict[str, float] = field(default_factory=dict)  # dutzend, anderthalb, eineinhalb
 
@@ -179,23 +179,4 @@ def parse_ordinal_word(word: str, w: NumberWords) -> int | None:
             v = parse_number_word(stem[:-1], w)
             if v is not None and 2 <= v < 20:
                 return v
-    return None
-
-
-def parse_scale(word: str, w: NumberWords) -> float | None:
-    """`Millionen` 1e6, `Mio.` 1e6, `Tsd.` 1e3, `Mrd` 1e9; else None."""
-    return w.scales.get(word.lower())
-
-
-def parse_multiplier_word(word: str, w: NumberWords, suffixes: dict[str, str]) -> tuple[float, str] | None:
-    """`dreimal` -> (3, 'mal'), `zweifach` -> (2, 'fach'), `1,5-fache` -> (1.5, 'fach')."""
-    s = word.lower()
-    for suffix, unit in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
-        if s.endswith(suffix) and len(s) > len(suffix):
-            head = s[: -len(suffix)].rstrip("-")
-            v = parse_digits(head)
-            if v is None:
-                v = parse_number_word(head, w)
-            if v is not None:
-                return float(v), unit
     return None

@@ -5,7 +5,7 @@
 1. Microsoft Recognizers-Text German model specs (`recognizers_de/{number,ordinal,percent,
    currency,dimension,age,temperature}.jsonl`): every expected result counts once; it is
    *found* when a figure overlaps its span, *value* agrees when that figure's value equals the
-   expected one (a share written as a fraction, rule `fraction`, is compared as value/100),
+   expected one (a share written as a fraction, rule `percent.fraction`, is compared as value/100),
    *unit* agrees when Recognizers gives a unit and ours maps to it (table `RECOGNIZERS_UNITS`).
    Negative cases (no expected result) count false positives.
 2. Duckling German numerals and ordinals (`peer/duckling_de.jsonl`): one figure must cover the
@@ -32,6 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+
+from ..quantities.percent import FRACTION as FRACTION_RULE
 
 REPO = Path(__file__).resolve().parents[2]
 RECOGNIZERS_KINDS = ["number", "ordinal", "percent", "currency", "dimension", "age", "temperature"]
@@ -86,7 +88,7 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _compared_value(f: dict) -> float:
-    return f["value"] / 100 if f.get("rule") == "fraction" else f["value"]
+    return f["value"] / 100 if f.get("rule") == FRACTION_RULE else f["value"]
 
 
 # --------------------------------------------------------------------------- recognizers

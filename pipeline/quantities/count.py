@@ -1,0 +1,72 @@
+"""Counts: the counted noun after the number (`über 2.113 Initiativen` -> `Initiative`), a key
+before a scaled number (`Mitarbeitende 2,1 Tsd.`), `ein`/`eine` only when coordinated with a
+number (`2 versuchte und ein vollendeter Einbruch`), else a bare number."""
+
+from __future__ import annotations
+
+from ..numbers import parse_digits
+from .declarations import rule_id
+from .nouns import is_adjective, is_noun, noun_after, unit_lemma
+from .scan import Num, Scan
+
+NOUN = rule_id("count.noun")
+BARE = rule_id("count.bare")
+KEY = rule_id("count.key")
+ARTICLE = rule_id("count.article")
+
+
+def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
+    """The counted noun after the number; False when it is a time unit (a duration)."""
+    doc, fr = scan.doc, scan.fr
+    na = None
+    if scan.has_dep:
+        nt = doc[num.end - 1]
+        if nt.dep_ == "nummod" and nt.head.i > nt.i and is_noun(scan, nt.head) and nt.head.i - nt.i <= 4:
+            na = (j, nt.head.i)
+    if na is None:
+        na = noun_after(scan, end)
+    if na:
+        noun = doc[na[1]]
+        if noun.text.lower() in fr.date_units or noun.lemma_.lower() in fr.date_units or noun.text.lower() in fr.date_nouns:
+            return False
+        if noun.text.lower() in fr.percent_of:
+            return True
+        row.update(unit=unit_lemma(scan, noun), unit_source="noun", rule=NOUN, _unit_end=na[1] + 1, _noun_i=na[1])
+    return True
+
+
+def _coordinated(scan: Scan, i: int) -> bool:
+    """`2 versuchte und ein vollendeter Einbruch` / `ein Tor und 2 Vorlagen`."""
+    doc, words = scan.doc, scan.fr.coordination_words
+    if i > 0 and scan.low(i - 1) in words:
+        k = i - 2
+        while k >= 0 and is_adjective(scan, doc[k]) and k > i - 5:
+            k -= 1
+        if k >= 0 and parse_digits(doc[k].text) is not None:
+            return True
+    na = noun_after(scan, i + 1)
+    if na:
+        k = scan.next(na[1] + 1)
+        if k < scan.n and (scan.low(k) in words or doc[k].text == ","):
+            k2 = scan.next(k + 1)
+            if k2 < scan.n and parse_digits(doc[k2].text) is not None:
+                return True
+    return False
+
+
+def article(scan: Scan, num: Num, row: dict) -> bool:
+    """Is a lone `ein`/`eine` a figure?  Only coordinated counts, money and measures."""
+    if row["kind"] == "count":
+        if not _coordinated(scan, num.start):
+            return False
+        row["rule"] = ARTICLE
+        return True
+    return row["kind"] in ("money", "measure")
+
+
+def key_unit(scan: Scan, num: Num, row: dict, q_start: int) -> None:
+    """A key before a scaled or decimal number (`Mitarbeitende 2,1 Tsd.`): the key is the unit."""
+    if row["unit"] is None and row["kind"] == "count" and num.start > 0 and q_start == num.start:
+        prev = scan.doc[num.start - 1]
+        if is_noun(scan, prev) and (num.end > num.start + 1 or "," in scan.doc[num.start].text):
+            row.update(unit=unit_lemma(scan, prev), unit_source="key", rule=KEY)

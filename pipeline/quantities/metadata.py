@@ -1,0 +1,59 @@
+"""Metadata footers: a `doc._.metadata` value that is a number is a figure whose unit is the
+lemma of the key's head noun (`Analysierte Kommentare in sozialen Medien: 147` -> 147
+`Kommentar`, unit_source `metadata`, metadata_key = the key)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from ..numbers import parse_digits, parse_number_word
+from .declarations import rule_id
+from .nouns import unit_lemma
+from .scan import Scan
+from .schema import FigureRules
+
+KEY_VALUE = rule_id("metadata.key_value")
+
+
+def metadata_figures(doc: Doc, fr: FigureRules) -> list[dict]:
+    out = []
+    for row in doc._.metadata or []:
+        value = str(row.get("value") or "").strip()
+        if not value or row.get("start_char") is None:
+            continue
+        v = parse_digits(value)
+        if v is None:
+            wv = parse_number_word(value.lower(), fr.words)
+            v = float(wv) if wv is not None else None
+        if v is None:
+            continue
+        key = str(row.get("key") or "")
+        out.append({
+            "start_char": row["start_char"], "end_char": row["end_char"],
+            "text": doc.text[row["start_char"]:row["end_char"]], "value": float(v), "value_max": None,
+            "qualifier": "=", "unit": _head_noun(doc, key, row, fr), "kind": "count", "of": None,
+            "unit_source": "metadata", "metadata_key": key, "rule": KEY_VALUE,
+        })
+    return out
+
+
+def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules) -> str | None:
+    """Lemma of the key's head noun: the first noun that is not a participle/adjective."""
+    # the key's tokens in the doc when the key is on the same line before the value
+    line_start = doc.text.rfind("\n", 0, row["start_char"]) + 1
+    ks = doc.text.find(key, line_start, row["start_char"])
+    span = doc.char_span(ks, ks + len(key), alignment_mode="expand") if ks >= 0 else None
+    if span is None:
+        return None
+    scan = Scan(doc, fr)
+    scan.has_pos = any(t.pos_ for t in doc)
+    scan.has_dep = False
+    for t in span:
+        if not t.text[:1].isupper() or not t.is_alpha:
+            continue
+        if scan.has_pos and t.pos_ and t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if t.lemma_[:1].islower() and t.i + 1 < span.end and span.doc[t.i + 1].text[:1].isupper():
+            continue  # `Analysierte Kommentare`: a participle before the noun
+        return unit_lemma(scan, t)
+    return None

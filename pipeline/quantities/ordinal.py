@@ -1,0 +1,38 @@
+"""Ordinals that count: `dritte Einrichtung`, `61. Lebensjahr` (unit = the noun).  Never
+figures: titles and names (`1. Vorsitzender`, `2. Weltkrieg`), date parts (`8. November`).
+A digit ordinal with no noun ending a sentence is a cardinal (`Es waren 50.`)."""
+
+from __future__ import annotations
+
+from .count import BARE
+from .declarations import rule_id
+from .nouns import noun_after, unit_lemma
+from .scan import Num, Scan
+
+NOUN = rule_id("ordinal.noun")
+DROP = object()
+
+
+def resolve(scan: Scan, num: Num, row: dict, end: int):
+    """The unit end, DROP, or None when the ordinal is a sentence-final cardinal."""
+    doc, fr = scan.doc, scan.fr
+    na = noun_after(scan, end)
+    if na is None:
+        t = doc[num.start]
+        if num.is_word or not t.text.endswith("."):
+            return DROP
+        nxt = scan.next(end)
+        if nxt < scan.n and not (doc[nxt].is_sent_start or doc[nxt].text[:1].isupper()):
+            return DROP
+        if nxt < scan.n and doc[nxt].text[:1] in "–—-":
+            return DROP
+        num.end_char = t.idx + len(t.text) - 1
+        num.hint = None
+        row["rule"] = BARE
+        return None
+    noun = doc[na[1]]
+    nl = noun.text.lower()
+    if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
+        return DROP
+    row.update(unit=unit_lemma(scan, noun), kind="ordinal", unit_source="noun", rule=NOUN)
+    return na[1] + 1
