@@ -39,6 +39,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .document import add_rows
+from .layout import normalise_text, parse_structure
 from .numbers import parse_number_word, parse_ordinal_word
 from .quantities import RULE_FILES, FigureRules, compile_rules, find_figures
 from .rulebook import RuleError, Rules, load_rules, rule_checker
@@ -81,8 +82,6 @@ def _compare(expected: list[dict], got: list[dict]) -> str | None:
 
 def figures_of(nlp: Language, text: str) -> list[dict]:
     """The figure rows of one text run through the whole pipeline (as a document would)."""
-    from .ingest import normalise_text, parse_structure
-
     text = normalise_text(text)
     doc = nlp.make_doc(text)
     meta, regions = parse_structure(text)
