@@ -272,43 +272,56 @@ def germeval_errors(sents: list[dict], preds: list[list]) -> list[tuple[str, str
     overlapped by a wrong PER/LOC/ORG prediction is counted once, as that FP."""
     out = []
     for s, pred in zip(sents, preds):
-        text = s["text"]
-        gold_all = s["spans"]
+        text, gold_all = s["text"], s["spans"]
         gold = {sp for sp in gold_all if sp[2] in LABELS}
         got = {}
         for p in pred:
             lab = _norm_label(p[2])
             if lab in LABELS:
-                got[(p[0], p[1], lab)] = p[3] if len(p) > 3 else "model"
+                got[(p[0], p[1], lab)] = _source(p)
         for k, src in got.items():
-            if k in gold:
-                continue
-            over = [g for g in gold_all if g[0] < k[1] and k[0] < g[1]]
-            same = [g for g in over if g[2] == k[2]]
-            other = [g for g in over if g[2] in LABELS and g[2] != k[2]]
-            if same:
-                kind = f"FP {k[2]} boundary"
-                ex = f"{text[k[0]:k[1]]!r} (gold {text[same[0][0]:same[0][1]]!r})"
-            elif other:
-                kind = f"FP {k[2]} for gold {other[0][2]}"
-                ex = f"{text[k[0]:k[1]]!r} (gold {other[0][2]} {text[other[0][0]:other[0][1]]!r})"
-            elif over:
-                kind = f"FP {k[2]} on gold {over[0][2]}"
-                ex = f"{text[k[0]:k[1]]!r} (gold {text[over[0][0]:over[0][1]]!r})"
-            else:
-                kind = f"FP {k[2]} no gold"
-                ex = repr(text[k[0]:k[1]])
-            out.append((f"{kind} [{src}]", ex, s["index"]))
+            if k not in gold:
+                kind, ex = _false_positive(text, gold_all, k)
+                out.append((f"{kind} [{src}]", ex, s["index"]))
         for k in gold:
-            if k in got or any(p[0] < k[1] and k[0] < p[1] for p in got):
+            if k in got or any(_overlaps(p, k) for p in got):
                 continue  # found, or counted above as a boundary / label error
-            misc = [p for p in pred if p[0] < k[1] and k[0] < p[1]]
-            if misc:
-                p = misc[0]
-                out.append((f"FN {k[2]} as {p[2]} [{p[3] if len(p) > 3 else 'model'}]", f"{text[k[0]:k[1]]!r} ({p[2]} {text[p[0]:p[1]]!r})", s["index"]))
-            else:
-                out.append((f"FN {k[2]}", repr(text[k[0]:k[1]]), s["index"]))
+            out.append((*_false_negative(text, pred, k), s["index"]))
     return out
+
+
+def _source(p: tuple) -> str:
+    """What made a prediction (`gazetteer`, `rule:<id>`); the raw model's have no source."""
+    return p[3] if len(p) > 3 else "model"
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _false_positive(text: str, gold_all: list[tuple], k: tuple) -> tuple[str, str]:
+    """(type, example) of a wrong PER/LOC/ORG span, by the gold spans it overlaps: one of
+    its own label (a boundary error), of another scored label, of an unscored tag, none."""
+    over = [g for g in gold_all if _overlaps(g, k)]
+    same = [g for g in over if g[2] == k[2]]
+    other = [g for g in over if g[2] in LABELS and g[2] != k[2]]
+    if same:
+        return f"FP {k[2]} boundary", f"{text[k[0]:k[1]]!r} (gold {text[same[0][0]:same[0][1]]!r})"
+    if other:
+        return f"FP {k[2]} for gold {other[0][2]}", f"{text[k[0]:k[1]]!r} (gold {other[0][2]} {text[other[0][0]:other[0][1]]!r})"
+    if over:
+        return f"FP {k[2]} on gold {over[0][2]}", f"{text[k[0]:k[1]]!r} (gold {text[over[0][0]:over[0][1]]!r})"
+    return f"FP {k[2]} no gold", repr(text[k[0]:k[1]])
+
+
+def _false_negative(text: str, pred: list[tuple], k: tuple) -> tuple[str, str]:
+    """(type, example) of a gold span nothing scored overlaps: seen with an unscored label
+    (`FN PER as MISC`) or not at all."""
+    misc = [p for p in pred if _overlaps(p, k)]
+    if misc:
+        p = misc[0]
+        return f"FN {k[2]} as {p[2]} [{_source(p)}]", f"{text[k[0]:k[1]]!r} ({p[2]} {text[p[0]:p[1]]!r})"
+    return f"FN {k[2]}", repr(text[k[0]:k[1]])
 
 
 def _print_germeval(table: dict, halves=GE_HALVES) -> None:
