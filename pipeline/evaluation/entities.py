@@ -273,7 +273,7 @@ def germeval_errors(sents: list[dict], preds: list[list]) -> list[tuple[str, str
     out = []
     for s, pred in zip(sents, preds):
         text, gold_all = s["text"], s["spans"]
-        gold = {sp for sp in gold_all if sp[2] in LABELS}
+        gold = dict.fromkeys(sp for sp in gold_all if sp[2] in LABELS)  # in sentence order: a set's order changes run to run
         got = {}
         for p in pred:
             lab = _norm_label(p[2])
