@@ -272,43 +272,56 @@ def germeval_errors(sents: list[dict], preds: list[list]) -> list[tuple[str, str
     overlapped by a wrong PER/LOC/ORG prediction is counted once, as that FP."""
     out = []
     for s, pred in zip(sents, preds):
-        text = s["text"]
-        gold_all = s["spans"]
-        gold = {sp for sp in gold_all if sp[2] in LABELS}
+        text, gold_all = s["text"], s["spans"]
+        gold = dict.fromkeys(sp for sp in gold_all if sp[2] in LABELS)  # in sentence order: a set's order changes run to run
         got = {}
         for p in pred:
             lab = _norm_label(p[2])
             if lab in LABELS:
-                got[(p[0], p[1], lab)] = p[3] if len(p) > 3 else "model"
+                got[(p[0], p[1], lab)] = _source(p)
         for k, src in got.items():
-            if k in gold:
-                continue
-            over = [g for g in gold_all if g[0] < k[1] and k[0] < g[1]]
-            same = [g for g in over if g[2] == k[2]]
-            other = [g for g in over if g[2] in LABELS and g[2] != k[2]]
-            if same:
-                kind = f"FP {k[2]} boundary"
-                ex = f"{text[k[0]:k[1]]!r} (gold {text[same[0][0]:same[0][1]]!r})"
-            elif other:
-                kind = f"FP {k[2]} for gold {other[0][2]}"
-                ex = f"{text[k[0]:k[1]]!r} (gold {other[0][2]} {text[other[0][0]:other[0][1]]!r})"
-            elif over:
-                kind = f"FP {k[2]} on gold {over[0][2]}"
-                ex = f"{text[k[0]:k[1]]!r} (gold {text[over[0][0]:over[0][1]]!r})"
-            else:
-                kind = f"FP {k[2]} no gold"
-                ex = repr(text[k[0]:k[1]])
-            out.append((f"{kind} [{src}]", ex, s["index"]))
+            if k not in gold:
+                kind, ex = _false_positive(text, gold_all, k)
+                out.append((f"{kind} [{src}]", ex, s["index"]))
         for k in gold:
-            if k in got or any(p[0] < k[1] and k[0] < p[1] for p in got):
+            if k in got or any(_overlaps(p, k) for p in got):
                 continue  # found, or counted above as a boundary / label error
-            misc = [p for p in pred if p[0] < k[1] and k[0] < p[1]]
-            if misc:
-                p = misc[0]
-                out.append((f"FN {k[2]} as {p[2]} [{p[3] if len(p) > 3 else 'model'}]", f"{text[k[0]:k[1]]!r} ({p[2]} {text[p[0]:p[1]]!r})", s["index"]))
-            else:
-                out.append((f"FN {k[2]}", repr(text[k[0]:k[1]]), s["index"]))
+            out.append((*_false_negative(text, pred, k), s["index"]))
     return out
+
+
+def _source(p: tuple) -> str:
+    """What made a prediction (`gazetteer`, `rule:<id>`); the raw model's have no source."""
+    return p[3] if len(p) > 3 else "model"
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _false_positive(text: str, gold_all: list[tuple], k: tuple) -> tuple[str, str]:
+    """(type, example) of a wrong PER/LOC/ORG span, by the gold spans it overlaps: one of
+    its own label (a boundary error), of another scored label, of an unscored tag, none."""
+    over = [g for g in gold_all if _overlaps(g, k)]
+    same = [g for g in over if g[2] == k[2]]
+    other = [g for g in over if g[2] in LABELS and g[2] != k[2]]
+    if same:
+        return f"FP {k[2]} boundary", f"{text[k[0]:k[1]]!r} (gold {text[same[0][0]:same[0][1]]!r})"
+    if other:
+        return f"FP {k[2]} for gold {other[0][2]}", f"{text[k[0]:k[1]]!r} (gold {other[0][2]} {text[other[0][0]:other[0][1]]!r})"
+    if over:
+        return f"FP {k[2]} on gold {over[0][2]}", f"{text[k[0]:k[1]]!r} (gold {text[over[0][0]:over[0][1]]!r})"
+    return f"FP {k[2]} no gold", repr(text[k[0]:k[1]])
+
+
+def _false_negative(text: str, pred: list[tuple], k: tuple) -> tuple[str, str]:
+    """(type, example) of a gold span nothing scored overlaps: seen with an unscored label
+    (`FN PER as MISC`) or not at all."""
+    misc = [p for p in pred if _overlaps(p, k)]
+    if misc:
+        p = misc[0]
+        return f"FN {k[2]} as {p[2]} [{_source(p)}]", f"{text[k[0]:k[1]]!r} ({p[2]} {text[p[0]:p[1]]!r})"
+    return f"FN {k[2]}", repr(text[k[0]:k[1]])
 
 
 def _print_germeval(table: dict, halves=GE_HALVES) -> None:
@@ -367,7 +380,7 @@ def evaluate_germeval(path: Path, model: str, rules: list[str], errors: bool = F
     return table
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m pipeline.evaluation.entities")
     ap.add_argument("--gold", default="tests/gold", type=Path)
     ap.add_argument("--model", default="auto")
@@ -376,7 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the scores as JSON")
     ap.add_argument("--dump", type=Path, help="write predictions in gold format for texts/*.txt into DIR")
     ap.add_argument("--germeval", type=Path, help="also score a GermEval 2014 TSV (model only / rules only / full; tune and report halves)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
 
     from pipeline.assembly import build_nlp
     from pipeline.config import load_config
@@ -386,11 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     nlp, info = build_nlp(config)
     rules = load_rules(args.rules)
     if args.dump:
-        args.dump.mkdir(parents=True, exist_ok=True)
-        for f in sorted((args.gold / "texts").glob("*.txt")):
-            text, mentions, _ = predict(nlp, config, rules, f)
-            dump(args.dump / f"{f.stem}.yaml", text, mentions, f"texts/{f.name}")
-        print(f"wrote {args.dump}")
+        _dump_texts(args.gold, args.dump, nlp, config, rules)
         return 0
     gold = load_gold(args.gold)
     if not gold:
@@ -398,43 +411,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     blind = load_gold(args.gold, BLIND)
     blind2 = load_gold(args.gold, BLIND2)
-    preds = {}
-    for g in gold + blind + blind2:
-        text, mentions, _ = predict(nlp, config, rules, g["_path"])
-        for e in g.get("entities") or []:
-            if text[e["start_char"] : e["start_char"] + len(e["text"])] != e["text"]:
-                print(f"gold error {g['_name']}: {e['text']!r} not at {e['start_char']}", file=sys.stderr)
-        preds[g["_name"]] = mentions
+    preds = _predict_gold(gold + blind + blind2, nlp, config, rules)
     print(f"model: {info.get('name')} ({info.get('kind')})")
-    seeds = [g for g in gold if g["_name"].startswith("seed_")]
-    heldout = [g for g in gold if g["_name"].startswith("heldout_")]
-    rest = [g for g in gold if not g["_name"].startswith(("seed_", "heldout_"))]
     out = {"model": info.get("name")}
-    groups = (("seed reports", seeds), ("gold texts", rest), ("held-out", heldout), ("all", gold))
-    for title, docs in groups:
-        if not docs:
-            continue
-        res = score(docs, preds)
-        _print(title, res)
-        out[title] = {k: v for k, v in res.items() if k != "errors"}
-        if args.errors and title == "all":
-            print("\nerrors:")
-            for e in res["errors"]:
-                print("  " + " | ".join(map(str, e)))
-    # blind2's errors are never listed: its misses must not drive rule changes
-    for title, key, docs, list_errors in (
-        ("held-out (blind)", "held-out (blind)", blind, args.errors),
-        ("blind2 (blind: never used to change rules)", "blind2", blind2, False),
-    ):
-        if not docs:
-            continue
-        res = score(docs, preds)
-        _print(title, res)
-        out[key] = {k: v for k, v in res.items() if k != "errors"}
-        if list_errors:
-            print("\nerrors (held-out, blind):")
-            for e in res["errors"]:
-                print("  " + " | ".join(map(str, e)))
+    for title, key, docs, error_heading in _scored_sets(gold, blind, blind2, args.errors):
+        if docs:
+            out[key] = _report(title, docs, preds, error_heading)
     if args.germeval:
         if not args.germeval.exists():
             print(f"no GermEval file at {args.germeval}", file=sys.stderr)
@@ -443,6 +425,57 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
+
+
+def _dump_texts(gold_dir: Path, out_dir: Path, nlp, config: dict, rules) -> None:
+    """`--dump`: the current mentions of every gold text in the gold format."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in sorted((gold_dir / "texts").glob("*.txt")):
+        text, mentions, _ = predict(nlp, config, rules, f)
+        dump(out_dir / f"{f.stem}.yaml", text, mentions, f"texts/{f.name}")
+    print(f"wrote {out_dir}")
+
+
+def _predict_gold(docs: list[dict], nlp, config: dict, rules) -> dict[str, list[dict]]:
+    """The mentions of every gold document by name; a gold entry whose text is not at its
+    offset is reported (the gold is wrong, not the pipeline)."""
+    preds = {}
+    for g in docs:
+        text, mentions, _ = predict(nlp, config, rules, g["_path"])
+        for e in g.get("entities") or []:
+            if text[e["start_char"] : e["start_char"] + len(e["text"])] != e["text"]:
+                print(f"gold error {g['_name']}: {e['text']!r} not at {e['start_char']}", file=sys.stderr)
+        preds[g["_name"]] = mentions
+    return preds
+
+
+def _scored_sets(gold: list[dict], blind: list[dict], blind2: list[dict], list_errors: bool) -> list[tuple]:
+    """(title, JSON key, documents, heading of the error listing or None) of every scored
+    set, in report order.  Errors are listed only with `--errors`, and never for blind2:
+    its misses must not drive rule changes."""
+    seeds = [g for g in gold if g["_name"].startswith("seed_")]
+    heldout = [g for g in gold if g["_name"].startswith("heldout_")]
+    rest = [g for g in gold if not g["_name"].startswith(("seed_", "heldout_"))]
+    return [
+        ("seed reports", "seed reports", seeds, None),
+        ("gold texts", "gold texts", rest, None),
+        ("held-out", "held-out", heldout, None),
+        ("all", "all", gold, "errors" if list_errors else None),
+        ("held-out (blind)", "held-out (blind)", blind, "errors (held-out, blind)" if list_errors else None),
+        ("blind2 (blind: never used to change rules)", "blind2", blind2, None),
+    ]
+
+
+def _report(title: str, docs: list[dict], preds: dict, error_heading: str | None) -> dict:
+    """Score and print one set (and its errors under `error_heading`); the scores without
+    the errors, for the JSON."""
+    res = score(docs, preds)
+    _print(title, res)
+    if error_heading:
+        print(f"\n{error_heading}:")
+        for e in res["errors"]:
+            print("  " + " | ".join(map(str, e)))
+    return {k: v for k, v in res.items() if k != "errors"}
 
 
 if __name__ == "__main__":
