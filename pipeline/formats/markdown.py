@@ -1,0 +1,90 @@
+"""Markdown (`.md`): markup removed with markdown-it-py (CommonMark + GFM tables).
+
+Headings, paragraphs and list items become lines (blocks separated by a blank line, the
+source's soft line breaks kept); links and images keep their text; emphasis marks,
+inline HTML, code fences and indented code are dropped.  A two-column key/value table
+(`| Ort | Hamm |`) becomes `Ort: Hamm` lines and `metadata` rows (section `header` at the
+top of the document, `footer` at its end, `table` elsewhere); other tables become one line
+per row with cells joined by ` | `.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from ..ingest import decode
+from . import Extraction, TextBuilder, kv_pairs, library_version, register
+
+_PARSER = MarkdownIt("commonmark").enable("table")
+_DROP_BLOCKS = {"fence", "code_block", "html_block", "hr"}
+
+
+def _inline(token) -> str:
+    out = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def render(source: str) -> TextBuilder:
+    b = TextBuilder()
+    table: list[list[str]] | None = None
+    for tok in _PARSER.parse(source):
+        t = tok.type
+        if t in _DROP_BLOCKS:
+            continue
+        if t in ("bullet_list_open", "ordered_list_open"):
+            b.newline(2)
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            b.newline(2)
+        elif t == "table_open":
+            table = []
+        elif t == "tr_open" and table is not None:
+            table.append([])
+        elif t == "table_close" and table is not None:
+            pairs = kv_pairs(table)
+            if pairs:
+                b.kv_lines(pairs, "header" if b.pos == 0 else "table")
+            else:
+                b.newline(2)
+                for row in table:
+                    b.newline()
+                    b.add(" | ".join(" ".join(c.split()) for c in row))
+                b.newline(2)
+            table = None
+        elif t == "inline":
+            if table is not None:
+                table[-1].append(_inline(tok))
+                continue
+            b.add(_inline(tok))
+        elif t in ("paragraph_close", "heading_close"):
+            b.newline(1 if tok.hidden else 2)  # hidden: a paragraph of a tight list item
+    finish(b)
+    return b
+
+
+def finish(b: TextBuilder) -> None:
+    """A key/value table that ends the document is a footer."""
+    end = len(b.text)
+    for row in b.metadata:
+        if row["section"] == "table" and any(s <= row["start_char"] and e >= end for s, e, _ in b.regions):
+            row["section"] = "footer"
+
+
+class MarkdownExtractor:
+    name = "md"
+    suffixes = (".md", ".markdown")
+
+    def extract(self, raw: bytes, path: str, config: dict) -> Extraction:
+        source, encoding = decode(raw)
+        b = render(source)
+        return Extraction(text=b.text, format=self.name, extractor=library_version("markdown-it-py"),
+                          encoding=encoding, metadata=b.metadata, regions=b.regions)
+
+
+register(MarkdownExtractor())
