@@ -1,7 +1,6 @@
 """Fixture documents the tests build themselves (no third-party files in the repository).
 
-`make_pdf` writes a minimal PDF by hand (Helvetica, WinAnsi encoding, one text line per
-`(x, y, text)`): enough for pypdf to extract text with its page structure.
+PDFs are written by hand with `pipeline.formats.samples.make_pdf` (no PDF library).
 """
 
 from __future__ import annotations
@@ -9,47 +8,9 @@ from __future__ import annotations
 import io
 import zipfile
 
+from pipeline.formats.samples import make_pdf
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def make_pdf(pages: list[list[tuple[float, float, str]]], font_size: float = 11, draw_only: bool = False) -> bytes:
-    """A PDF whose pages show the given lines; `draw_only` pages show a filled box, no text."""
-    objects: list[bytes] = []
-    n_pages = len(pages)
-    # 1 catalog, 2 pages, 3 font, then per page: page object, content stream
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n_pages))
-    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    for i, lines in enumerate(pages):
-        if draw_only:
-            stream = b"0.5 g 72 400 300 200 re f"
-        else:
-            parts = [b"BT", f"/F1 {font_size} Tf".encode()]
-            for x, y, text in lines:
-                parts.append(f"1 0 0 1 {x} {y} Tm ".encode() + _pdf_string(text) + b" Tj")
-            parts.append(b"ET")
-            stream = b"\n".join(parts)
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-            f"/Contents {5 + 2 * i} 0 R >>".encode()
-        )
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(f"{n} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+__all__ = ["make_pdf", "report_pdf", "report_docx", "zip_bomb_docx", "ARTICLE_HTML"]
 
 
 def report_pdf() -> bytes:
