@@ -253,7 +253,10 @@ def ingest_document(
     rules: Rules,
 ) -> DocRecord:
     """Read, extract, normalise and structure one document (pure per document)."""
+    from .formats import check_size
+
     try:
+        check_size(path.stat().st_size, config)  # before reading: a huge file is never loaded
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError("unreadable", f"cannot read file: {exc.strerror}") from None

@@ -25,7 +25,7 @@ from typing import Protocol
 from ..ingest import DocumentError, normalise_text
 
 __all__ = [
-    "DocumentError", "Extraction", "Extractor", "TextBuilder", "extract_bytes", "extractor_for", "library_version",
+    "DocumentError", "Extraction", "Extractor", "TextBuilder", "check_size", "extract_bytes", "extractor_for", "library_version",
     "register", "registered", "kv_pairs", "limit", "properties",
 ]
 
@@ -98,11 +98,15 @@ def extractor_for(path: str) -> Extractor:
     return _REGISTRY.get(suffix) or _REGISTRY[".txt"]
 
 
+def check_size(n_bytes: int, config: dict) -> None:
+    max_bytes = limit(config, "max_bytes", 100_000_000)
+    if n_bytes > max_bytes:
+        raise DocumentError("too_large", f"file is {n_bytes:,} bytes, more than formats.max_bytes ({max_bytes:,})")
+
+
 def extract_bytes(raw: bytes, path: str, config: dict) -> Extraction:
     """Run the extractor for `path` on `raw`; every failure is a one-line DocumentError."""
-    max_bytes = limit(config, "max_bytes", 100_000_000)
-    if len(raw) > max_bytes:
-        raise DocumentError("too_large", f"file is {len(raw):,} bytes, more than formats.max_bytes ({max_bytes:,})")
+    check_size(len(raw), config)
     extractor = extractor_for(path)
     try:
         ext = extractor.extract(raw, path, config)
