@@ -5,10 +5,14 @@ source's soft line breaks kept); links and images keep their text; emphasis mark
 inline HTML, code fences and indented code are dropped.  A two-column key/value table
 (`| Ort | Hamm |`) becomes `Ort: Hamm` lines and `metadata` rows (section `header` at the
 top of the document, `footer` at its end, `table` elsewhere); other tables become one line
-per row with cells joined by ` | `.
+per row with cells joined by ` | `.  A table ends at the first line without `|` (GFM would
+carry on into the next paragraph; the header tables of plain-text reports sit right above
+their first paragraph).
 """
 
 from __future__ import annotations
+
+import re
 
 from markdown_it import MarkdownIt
 
@@ -31,7 +35,31 @@ def _inline(token) -> str:
     return "".join(out)
 
 
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def end_tables(source: str) -> str:
+    """A blank line after a table's last row when the next line has no `|`.
+
+    GFM continues a table into the following lines even without pipes; report files put
+    their header table right above the first paragraph (`Ort | Hamm |` then prose), whose
+    lines must not become table cells."""
+    lines = source.split("\n")
+    out: list[str] = []
+    in_table = False
+    for i, line in enumerate(lines):
+        if in_table and "|" not in line:
+            if line.strip():
+                out.append("")
+            in_table = False
+        elif not in_table and _TABLE_SEP.match(line) and "-" in line and i > 0 and "|" in lines[i - 1]:
+            in_table = True
+        out.append(line)
+    return "\n".join(out)
+
+
 def render(source: str) -> TextBuilder:
+    source = end_tables(source)
     b = TextBuilder()
     table: list[list[str]] | None = None
     for tok in _PARSER.parse(source):

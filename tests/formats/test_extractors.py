@@ -192,3 +192,26 @@ def test_kv_pairs_rejects_prose_tables():
 def test_running_lines_need_half_of_the_pages():
     pages = [["Kopf", "Text eins"], ["Kopf", "Text zwei"], ["Anderes", "Text drei"]]
     assert drop_running_lines(pages) == [["Text eins"], ["Text zwei"], ["Anderes", "Text drei"]]
+
+
+def test_structured_report_as_markdown_gives_the_txt_metadata():
+    """A report with a header table right above its prose, saved as .md: same key/values."""
+    from pipeline.config import load_config
+    from pipeline.ingest import ingest_bytes
+    from pipeline.rules import load_rules
+
+    report = (
+        "Vorfall | Sonstiges |\n---|---|\nUhrzeit | 16:00 |\nOrt | Hamm |\n"
+        "In Hamm wird ein bedeutender Schritt gemacht. Oberbürgermeister Marc Herter gab es bekannt.\n"
+        "Ort des Geschehens\nAnalysierte Kommentare in sozialen Medien: 147\nAnalysierte Forenbeiträge: 86"
+    ).encode()
+    config, rules = load_config(), load_rules([])
+    as_txt = ingest_bytes(report, "r.txt", "r", None, config, rules)
+    as_md = ingest_bytes(report, "r.md", "r", None, config, rules)
+    pairs = lambda rec: [(m["key"], m["value"], m["section"]) for m in rec.metadata]  # noqa: E731
+    assert pairs(as_md) == pairs(as_txt)
+    assert len(pairs(as_md)) == 5
+    assert "| " not in as_md.text and "In Hamm wird ein bedeutender Schritt gemacht." in as_md.text
+    for m in as_md.metadata:
+        assert as_md.text[m["start_char"]:m["end_char"]] == m["value"]
+    assert [k for _, _, k in as_md.regions] == ["header", "footer"]
