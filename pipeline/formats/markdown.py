@@ -7,7 +7,9 @@ inline HTML, code fences and indented code are dropped.  A two-column key/value 
 top of the document, `footer` at its end, `table` elsewhere); other tables become one line
 per row with cells joined by ` | `.  A table ends at the first line without `|` (GFM would
 carry on into the next paragraph; the header tables of plain-text reports sit right above
-their first paragraph).
+their first paragraph).  A YAML front-matter block (`---` … `---`) becomes header lines and
+`metadata` rows; its `title` is the document title and an ISO `date` the document date
+(`doc_date_source` `md`).
 """
 
 from __future__ import annotations
@@ -58,9 +60,31 @@ def end_tables(source: str) -> str:
     return "\n".join(out)
 
 
-def render(source: str) -> TextBuilder:
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(\n|\Z)", re.S)
+
+
+def front_matter(source: str) -> tuple[dict, str]:
+    """A leading YAML block (`---` … `---`, as Hugo/Jekyll write) -> (its scalar fields, rest)."""
+    import yaml
+
+    m = _FRONT_MATTER.match(source)
+    if not m:
+        return {}, source
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}, source
+    if not isinstance(data, dict):
+        return {}, source
+    fields = {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int, float)) or hasattr(v, "isoformat")}
+    return fields, source[m.end():]
+
+
+def render(source: str, fields: dict | None = None) -> TextBuilder:
     source = end_tables(source)
     b = TextBuilder()
+    if fields:
+        b.kv_lines(list(fields.items()), "header")
     table: list[list[str]] | None = None
     for tok in _PARSER.parse(source):
         t = tok.type
@@ -110,9 +134,13 @@ class MarkdownExtractor:
 
     def extract(self, raw: bytes, path: str, config: dict) -> Extraction:
         source, encoding = decode(raw)
-        b = render(source)
+        fields, source = front_matter(source)
+        b = render(source, fields)
+        date = str(fields.get("date", ""))[:10]
         return Extraction(text=b.text, format=self.name, extractor=library_version("markdown-it-py"),
-                          encoding=encoding, metadata=b.metadata, regions=b.regions)
+                          encoding=encoding, metadata=b.metadata, regions=b.regions,
+                          title=fields.get("title") or None,
+                          date=date if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None, date_source="md")
 
 
 register(MarkdownExtractor())

@@ -215,3 +215,13 @@ def test_structured_report_as_markdown_gives_the_txt_metadata():
     for m in as_md.metadata:
         assert as_md.text[m["start_char"]:m["end_char"]] == m["value"]
     assert [k for _, _, k in as_md.regions] == ["header", "footer"]
+
+
+def test_markdown_front_matter_gives_title_date_and_header_rows():
+    src = "---\ntitle: Neue Radwege für Hamm\ndate: 2025-03-14\ntags: [verkehr]\n---\n\n# Neue Radwege\n\nDie Stadt plant.\n"
+    ext = extract_bytes(src.encode(), "radwege.md", CONFIG)
+    assert (ext.title, ext.date, ext.date_source) == ("Neue Radwege für Hamm", "2025-03-14", "md")
+    assert ext.text == "title: Neue Radwege für Hamm\ndate: 2025-03-14\n\nNeue Radwege\n\nDie Stadt plant."
+    assert [(m["key"], m["section"]) for m in ext.metadata] == [("title", "header"), ("date", "header")]
+    _slices(ext)
+    assert extract_bytes(b"---\n\nText\n", "kein.md", CONFIG).text == "Text"  # a rule, not front matter
