@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="process a corpus folder into output tables",
-                         description="Read every .txt/.md file below CORPUS and write the tables "
+                         description="Read every document below CORPUS (.txt .md .html .htm .pdf .docx, as "
+                         "ingest.extensions says) and write the tables "
                          "(Parquet, CSV, DuckDB) and run.json to OUT.")
     run.add_argument("--corpus", default="corpus", type=Path, help="folder of documents (default: corpus)")
     run.add_argument("--out", default="outputs", type=Path, help="output folder (default: outputs)")
