@@ -10,6 +10,8 @@ OUT    ?= outputs
 RULES  ?=
 MODEL  ?= auto
 WORKERS ?= 1
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
 SHARED ?= ../shared
 DATA   ?= $(SHARED)/data
 EVAL   ?= $(SHARED)/eval
@@ -18,11 +20,12 @@ export PIPELINE_SHARED := $(abspath $(SHARED))
 RULES_ARGS := $(foreach r,$(RULES),--rules $(r))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test bench rules-check explain model eval eval-ner eval-lemma \
+.PHONY: help install run serve test bench rules-check explain model eval eval-ner eval-lemma \
         eval-entities eval-dates eval-figures bench-model gazetteer clean
 
 help:
 	@echo "make run        set up .venv if needed, process $(CORPUS)/ into $(OUT)/"
+	@echo "make serve      HTTP service on $(HOST):$(PORT) (POST /extract, GET /health)"
 	@echo "make test       run the test suite"
 	@echo "make rules-check  validate the rules (RULES=<dir> adds a user layer)"
 	@echo "make bench      pipeline speed/memory benchmark (writes bench/results.json)"
@@ -39,6 +42,9 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT) --model $(MODEL) --workers $(WORKERS) $(RULES_ARGS)
+
+serve: $(STAMP)
+	$(PY) -m pipeline serve --host $(HOST) --port $(PORT) --model $(MODEL) $(RULES_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

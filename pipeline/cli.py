@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline run|rules check|explain` (also `de-pipeline`).
+"""Command line: `python -m pipeline run|rules check|explain|serve` (also `de-pipeline`).
 
 Exit codes: 0 success; 1 rule files invalid, or no document could be processed;
 2 bad input (missing corpus, unreadable metadata.csv, unwritable output, bad model).
@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="process a corpus folder into output tables",
-                         description="Read every .txt/.md file below CORPUS and write the tables "
+                         description="Read every document below CORPUS (.txt .md .html .htm .pdf .docx, as "
+                         "ingest.extensions says) and write the tables "
                          "(Parquet, CSV, DuckDB) and run.json to OUT.")
     run.add_argument("--corpus", default="corpus", type=Path, help="folder of documents (default: corpus)")
     run.add_argument("--out", default="outputs", type=Path, help="output folder (default: outputs)")
@@ -50,6 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--corpus", default="corpus", type=Path, help="corpus for --doc (default: corpus)")
     explain.add_argument("--date", help="document date (ISO) to resolve relative dates against")
     _common(explain)
+
+    serve = sub.add_parser("serve", help="run the HTTP service (POST /extract, GET /health)",
+                           description="Serve the pipeline over HTTP (FastAPI + uvicorn): POST /extract with JSON "
+                           "{text, doc_date?, rules?} or an uploaded file returns the rows a run writes; GET /health. "
+                           "The model is loaded once at start-up. Needs the `serve` extra.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    serve.add_argument("--rules-set", action="append", default=[], metavar="NAME=DIR",
+                       help="an extra rules folder a request can choose with rules: NAME (repeatable)")
+    serve.add_argument("--max-bytes", type=int, default=10_000_000, help="largest request body (default: 10000000)")
+    serve.add_argument("--timeout", type=float, default=60.0, help="seconds per request before 504 (default: 60)")
+    _common(serve)
     return p
 
 
@@ -74,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_rules_check(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "serve":
+            return cmd_serve(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -183,6 +198,34 @@ def cmd_explain(args) -> int:
     if not args.text and not args.doc:
         _fail("give a German TEXT or --doc DOC_ID")
     print(explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date))
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        _fail("the service needs the `serve` extra: pip install -e '.[serve]' (make install does it)")
+    from .serve import serve
+
+    config = _config(args)
+    rule_sets = {}
+    for item in args.rules_set:
+        name, sep, folder = item.partition("=")
+        if not sep or not name or not folder:
+            _fail(f"--rules-set wants NAME=DIR, got {item!r}")
+        if not Path(folder).is_dir():
+            _fail(f"--rules-set {name}: rules folder not found: {folder}")
+        rule_sets[name] = folder
+    if args.max_bytes < 1 or args.timeout <= 0:
+        _fail("--max-bytes and --timeout must be positive")
+    problems = _rule_problems(config)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        _fail(f"{len(problems)} problem(s) in rule files; not serving", EXIT_RULES)
+    serve(config, args.host, args.port, rule_sets, max_bytes=args.max_bytes, timeout=args.timeout)
     return EXIT_OK
 
 

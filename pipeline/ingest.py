@@ -35,9 +35,10 @@ class IngestError(Exception):
 class DocumentError(Exception):
     """One document cannot be read; it goes to the `errors` table and the run goes on."""
 
-    def __init__(self, error: str, message: str):
+    def __init__(self, error: str, message: str, stage: str | None = None):
         self.error = error
         self.message = message
+        self.stage = stage  # the `errors.stage` when not `ingest` (e.g. `language`)
         super().__init__(message)
 
 
@@ -49,7 +50,7 @@ class DocRecord:
     sha256: str  # of the file's bytes
     encoding: str
     doc_date: str | None = None
-    doc_date_source: str = "none"  # metadata | header | text | none
+    doc_date_source: str = "none"  # metadata | html | header | text | none
     source: str | None = None
     url: str | None = None
     title: str | None = None
@@ -57,6 +58,11 @@ class DocRecord:
     metadata: list[dict] = field(default_factory=list)
     # non-prose character ranges: (start, end, kind) with kind header | footer
     regions: list[tuple[int, int, str]] = field(default_factory=list)
+    format: str = "txt"  # txt | md | html | pdf | docx | a plugin's format (pipeline/formats/)
+    extractor: str | None = None  # library and version that read the bytes
+    language: str | None = None  # ISO 639-1 code (pipeline/language.py)
+    language_score: float | None = None
+    pages: list[dict] = field(default_factory=list)  # {page, start_char, end_char}
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -168,29 +174,48 @@ def ingest_document(
     config: dict,
     rules: Rules,
 ) -> DocRecord:
-    """Read, decode, normalise and structure one document (pure per document)."""
+    """Read, extract, normalise and structure one document (pure per document)."""
+    from .formats import check_size
+
     try:
+        check_size(path.stat().st_size, config)  # before reading: a huge file is never loaded
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError("unreadable", f"cannot read file: {exc.strerror}") from None
-    text, encoding = decode(raw)
-    text = normalise_text(text)
+    return ingest_bytes(raw, path.relative_to(corpus).as_posix(), doc_id_for(path, corpus), meta_row, config, rules)
+
+
+def ingest_bytes(raw: bytes, rel_path: str, doc_id: str, meta_row: dict | None, config: dict, rules: Rules) -> DocRecord:
+    """One document's bytes -> DocRecord: the format's extractor (pipeline/formats/, by the
+    suffix of `rel_path`), header table / footer structure, document date, language."""
+    from .formats import extract_bytes
+    from .language import check_language
+
+    ext = extract_bytes(raw, rel_path, config)
+    text = ext.text
     rec = DocRecord(
-        doc_id=doc_id_for(path, corpus),
-        path=path.relative_to(corpus).as_posix(),
+        doc_id=doc_id,
+        path=rel_path,
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
-        encoding=encoding,
+        encoding=ext.encoding,
+        format=ext.format,
+        extractor=ext.extractor,
+        pages=list(ext.pages),
     )
-    rec.metadata, rec.regions = parse_structure(text, config.get("ingest", {}).get("max_footer_value_words", 6))
+    meta, regions = parse_structure(text, config.get("ingest", {}).get("max_footer_value_words", 6))
+    rec.metadata, rec.regions = _merge_structure(meta, regions, ext.metadata, ext.regions)
 
     meta_row = meta_row or {}
     for col in ("source", "url", "title"):
         setattr(rec, col, meta_row.get(col) or None)
+    rec.title = rec.title or ext.title
 
-    # Document date: metadata.csv > header > dateline (opening lines) > none.
+    # Document date: metadata.csv > the format's own (HTML) > header > dateline > none.
     if meta_row.get("doc_date"):
         rec.doc_date, rec.doc_date_source = meta_row["doc_date"], "metadata"
+    elif ext.date:
+        rec.doc_date, rec.doc_date_source = ext.date, ext.date_source or ext.format
     else:
         for row in rec.metadata:
             if row["section"] == "header" and row["value"]:
@@ -203,7 +228,24 @@ def ingest_document(
             found = anchor_date(opening, rules)
             if found:
                 rec.doc_date, rec.doc_date_source = found, "text"
+    check_language(rec, config)
     return rec
+
+
+def _merge_structure(meta: list[dict], regions: list, ext_meta: list[dict], ext_regions: list) -> tuple[list[dict], list]:
+    """The text's header/footer structure plus the extractor's (tables it recognised);
+    where both found the same lines, the extractor's rows win."""
+    if not ext_meta and not ext_regions:
+        return meta, regions
+
+    def covered(s, e) -> bool:
+        return s is not None and any(rs < e and s < re_ for rs, re_, _ in ext_regions)
+
+    meta = [m for m in meta if not covered(m["start_char"], m["end_char"])] + list(ext_meta)
+    regions = [r for r in regions if not covered(r[0], r[1])] + [tuple(r) for r in ext_regions]
+    meta.sort(key=lambda m: (m["start_char"] is None, m["start_char"] or 0))
+    regions.sort()
+    return meta, regions
 
 
 def _opening_text(text: str, regions: list[tuple[int, int, str]], n_lines: int) -> str:

@@ -70,11 +70,17 @@ def _document_row(record: DocRecord, doc) -> dict:
         "source": record.source,
         "url": record.url,
         "title": record.title,
+        "format": record.format,
+        "extractor": record.extractor,
+        "language": record.language,
+        "language_score": record.language_score,
     }
 
 
 def _result_from_doc(record: DocRecord, doc) -> DocResult:
     tables: dict[str, list[dict]] = {"metadata": [dict(m) for m in record.metadata]}
+    if record.pages:
+        tables["pages"] = [dict(p) for p in record.pages]
     for table, rows in (doc._.rows or {}).items():
         tables.setdefault(table, []).extend(rows)
     for rows in tables.values():
@@ -87,7 +93,7 @@ def _error(record_or_path, stage: str, exc: BaseException) -> dict:
     path = record_or_path.path if isinstance(record_or_path, DocRecord) else str(record_or_path)
     doc_id = record_or_path.doc_id if isinstance(record_or_path, DocRecord) else None
     if isinstance(exc, DocumentError):
-        return {"path": path, "doc_id": doc_id, "stage": stage, "error": exc.error, "message": exc.message}
+        return {"path": path, "doc_id": doc_id, "stage": exc.stage or stage, "error": exc.error, "message": exc.message}
     message = " ".join(str(exc).split())[:300] or type(exc).__name__
     return {"path": path, "doc_id": doc_id, "stage": stage, "error": type(exc).__name__, "message": message}
 

@@ -29,6 +29,7 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
         ("doc_id", STR), ("path", STR), ("text", STR), ("doc_date", STR), ("doc_date_source", STR),
         ("n_tokens", INT), ("n_sentences", INT), ("sha256", STR),
         ("encoding", STR), ("n_chars", INT), ("source", STR), ("url", STR), ("title", STR),
+        ("format", STR), ("extractor", STR), ("language", STR), ("language_score", FLOAT),
     ],
     "metadata": [
         ("doc_id", STR), ("key", STR), ("value", STR),
@@ -58,8 +59,9 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
         ("of", STR), ("unit_source", STR), ("metadata_key", STR), ("rule", STR),
     ],
     "errors": [("path", STR), ("stage", STR), ("error", STR), ("message", STR), ("doc_id", STR)],
+    "pages": [("doc_id", STR), ("page", INT), ("start_char", INT), ("end_char", INT)],
 }
-TABLE_ORDER = ["documents", "metadata", "mentions", "entities", "roles", "dates", "figures", "errors"]
+TABLE_ORDER = ["documents", "metadata", "mentions", "entities", "roles", "dates", "figures", "errors", "pages"]
 SORT_KEYS = {
     "documents": ["doc_id"],
     "metadata": ["doc_id", "start_char", "key"],
@@ -69,6 +71,7 @@ SORT_KEYS = {
     "dates": ["doc_id", "start_char", "end_char"],
     "figures": ["doc_id", "start_char", "end_char"],
     "errors": ["path", "stage"],
+    "pages": ["doc_id", "page"],
 }
 DB_NAME = "pipeline.duckdb"
 
