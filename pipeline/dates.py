@@ -136,7 +136,7 @@ def check_example(grammar: Grammar, rule_id: str, ex) -> str | None:
 @rule_checker("dates")
 def check_date_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
     try:
-        grammar = compile_grammar(rules)
+        grammar = grammar_for(rules)
     except RuleError as exc:
         return [exc]
     return example_problems(grammar) if nlp is not None else []

@@ -58,9 +58,14 @@ class FiguresComponent:
         return doc
 
 
-@Language.factory("de_figures", default_config={"rules_dirs": []})
+def figure_rules(rules: Rules) -> FigureRules:
+    """The compiled figure rules for these rules (compiled once per process and rules)."""
+    return rules.compiled("figures.rules", compile_rules)
+
+
+@Language.factory("de_figures", default_config={"rules_dirs": []}, assigns=["doc._.rows"])
 def make_figures(nlp: Language, name: str, rules_dirs: list[str]):
-    return FiguresComponent(compile_rules(load_rules(rules_dirs)))
+    return FiguresComponent(figure_rules(load_rules(rules_dirs)))
 
 
 # --------------------------------------------------------------------------- checks
@@ -106,7 +111,7 @@ def _word_example(ex: dict, fr: FigureRules) -> str | None:
 
 def run_examples(nlp: Language | None, rules: Rules, fr: FigureRules | None = None) -> list[RuleError]:
     """Run the `examples:` of every figure vocabulary file (nlp None: number words only)."""
-    fr = fr or compile_rules(rules)
+    fr = fr or figure_rules(rules)
     problems = []
     for name in RULE_FILES:
         rel = f"figures/{name}"
@@ -162,7 +167,7 @@ def rule_example_problems(nlp: Language, fr: FigureRules) -> list[RuleError]:
 @rule_checker("figures")
 def check_figure_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
     try:
-        fr = compile_rules(rules)
+        fr = figure_rules(rules)
     except RuleError as exc:
         return [exc]
     if nlp is None:
