@@ -75,6 +75,9 @@ class NumberWords:
     scales: dict[str, float] = field(default_factory=dict)  # million, millionen, mio., mrd. ...
     ordinal_stems: dict[str, int] = field(default_factory=dict)  # erst, dritt, siebt, acht
     ordinal_endings: tuple[str, ...] = ()  # e, en, er, es, em
+    # regular ordinals: cardinal + suffix -> (min, max or None, other cardinals allowed):
+    # st -> (20, None, (0,)) `zwanzigste`, `nullte`; t -> (2, 19, ()) `zweite`
+    ordinal_suffixes: dict[str, tuple[int, int | None, tuple[int, ...]]] = field(default_factory=dict)
     fractions: dict[str, float] = field(default_factory=dict)  # drittel, viertel, hälfte, halb..
     specials: dict[str, float] = field(default_factory=dict)  # dutzend, anderthalb, eineinhalb
 
@@ -171,12 +174,17 @@ def parse_ordinal_word(word: str, w: NumberWords) -> int | None:
                 head = parse_number_word(stem[: -len(irr)], w)
                 if head is not None and head >= 100:
                     return head + val
-        if stem.endswith("st"):
-            v = parse_number_word(stem[:-2], w)
-            if v is not None and (v >= 20 or v == 0):
-                return v
-        if stem.endswith("t"):
-            v = parse_number_word(stem[:-1], w)
-            if v is not None and 2 <= v < 20:
+        v = _regular_ordinal(stem, w)
+        if v is not None:
+            return v
+    return None
+
+
+def _regular_ordinal(stem: str, w: NumberWords) -> int | None:
+    """`zwanzigst` 20, `zweit` 2: a cardinal and the suffix of its range."""
+    for suffix, (low, high, also) in w.ordinal_suffixes.items():
+        if stem.endswith(suffix):
+            v = parse_number_word(stem[: -len(suffix)], w)
+            if v is not None and ((v >= low and (high is None or v <= high)) or v in also):
                 return v
     return None

@@ -56,7 +56,7 @@ def _finish(scan: Scan, num: Num, row: dict, q_start: int, end: int, unit_end: i
     if num.end_char is not None and unit_end == num.end:
         e_char = num.end_char
     row.pop("_noun_i", None)
-    row.update(start_char=s_char, end_char=e_char, text=doc.text[s_char:e_char], _end_tok=max(unit_end, end),
+    row.update(start_char=s_char, end_char=e_char, text=scan.text[s_char:e_char], _end_tok=max(unit_end, end),
                _start_tok=q_start, _num_end=end)
     row["value"] = float(row["value"])
     if row["value_max"] is not None:

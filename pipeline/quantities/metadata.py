@@ -16,7 +16,8 @@ KEY_VALUE = rule_id("metadata.key_value")
 
 
 def metadata_figures(doc: Doc, fr: FigureRules) -> list[dict]:
-    out = []
+    out: list[dict] = []
+    has_pos: list[bool] = []  # computed once, when a value needs it
     for row in doc._.metadata or []:
         value = str(row.get("value") or "").strip()
         if not value or row.get("start_char") is None:
@@ -31,13 +32,13 @@ def metadata_figures(doc: Doc, fr: FigureRules) -> list[dict]:
         out.append({
             "start_char": row["start_char"], "end_char": row["end_char"],
             "text": doc.text[row["start_char"]:row["end_char"]], "value": float(v), "value_max": None,
-            "qualifier": "=", "unit": _head_noun(doc, key, row, fr), "kind": "count", "of": None,
+            "qualifier": "=", "unit": _head_noun(doc, key, row, fr, has_pos), "kind": "count", "of": None,
             "unit_source": "metadata", "metadata_key": key, "rule": KEY_VALUE,
         })
     return out
 
 
-def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules) -> str | None:
+def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules, has_pos: list[bool]) -> str | None:
     """Lemma of the key's head noun: the first noun that is not a participle/adjective."""
     # the key's tokens in the doc when the key is on the same line before the value
     line_start = doc.text.rfind("\n", 0, row["start_char"]) + 1
@@ -45,9 +46,9 @@ def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules) -> str | None:
     span = doc.char_span(ks, ks + len(key), alignment_mode="expand") if ks >= 0 else None
     if span is None:
         return None
-    scan = Scan(doc, fr)
-    scan.has_pos = any(t.pos_ for t in doc)
-    scan.has_dep = False
+    if not has_pos:
+        has_pos.append(any(t.pos_ for t in doc))
+    scan = Scan(doc, fr, has_pos=has_pos[0], has_dep=False)
     for t in span:
         if not t.text[:1].isupper() or not t.is_alpha:
             continue

@@ -72,7 +72,7 @@ def sums(scan: Scan, figures: list[dict]) -> None:
         if _joins(scan, f, nxt):
             f["value"] += nxt["value"] if nxt["kind"] == "money" else nxt["value"] / 100
             f["end_char"] = nxt["end_char"]
-            f["text"] = scan.doc.text[f["start_char"] : f["end_char"]]
+            f["text"] = scan.text[f["start_char"] : f["end_char"]]
             f["_end_tok"] = nxt["_end_tok"]
             f["rule"] = SUM
             del figures[k + 1]

@@ -93,7 +93,7 @@ def _nominalised(scan: Scan, lemma: str) -> str | None:
     """`Jugendliche(n)` -> `Jugendlicher`, `Lehrende` -> `Lehrender`: a nominalised adjective
     whose lemma the lemmatizer left in the weak form."""
     fr = scan.fr
-    stem = lemma[:-1]
+    stem = lemma[: -len(fr.weak_ending)]
     masc = stem + fr.nominalised_ending
     if lemma_of(lemma) == masc or (lemma.endswith(fr.participle_endings) and lemma_of(lemma.lower()) == stem.lower()):
         return masc
@@ -123,7 +123,7 @@ def unit_lemma(scan: Scan, t: Token) -> str:
     lemma = t.lemma_ or t.text
     if lemma[:1].islower() and t.text[:1].isupper():
         return lemma[:1].upper() + lemma[1:] + fr.nominalised_ending
-    if lemma.endswith("e") and lemma[:1].isupper() and len(lemma) > 4:
+    if lemma.endswith(fr.weak_ending) and lemma[:1].isupper() and len(lemma) > 4:
         masc = _nominalised(scan, lemma)
         if masc is not None:
             return masc

@@ -42,19 +42,18 @@ def _decimal_point_currency(scan: Scan, i: int) -> bool:
 
 
 def _point_decimal(scan: Scan, i: int):
-    t = scan.doc[i]
-    text = t.text
+    text = scan.texts[i]
     if text[:1].isdigit() and "." in text:
         m = _POINT_DECIMAL.match(text)
         if m and _decimal_point_currency(scan, i):
             frac = m.group("frac")
             v = float(m.group("int") + ("." + frac if frac.isdigit() else ""))
-            return Num(i, i + 1, v, end_char=t.idx + len(text) - len(m.group("stop")))
+            return Num(i, i + 1, v, end_char=scan.doc[i].idx + len(text) - len(m.group("stop")))
     return _NEXT
 
 
 def _negative(scan: Scan, i: int):
-    return None if scan.fr.negative_token(scan.doc[i].text) else _NEXT
+    return None if scan.fr.negative_token(scan.texts[i]) else _NEXT
 
 
 def _grouped(scan: Scan, i: int, v: float) -> Num:
@@ -87,15 +86,15 @@ def _grouped(scan: Scan, i: int, v: float) -> Num:
 
 
 def _digits(scan: Scan, i: int):
-    t = scan.doc[i]
-    v = parse_digits(t.text)
+    text = scan.texts[i]
+    v = parse_digits(text)
     if v is None:
         return _NEXT
-    if not t.whitespace_ and i + 2 < scan.n and scan.doc[i + 1].text == "/":
+    if i + 2 < scan.n and scan.texts[i + 1] == "/" and not scan.doc[i].whitespace_:
         return _slash(scan, i)
-    if _SMALL_INT.match(t.text):
+    if _SMALL_INT.match(text):
         return _grouped(scan, i, v)
-    return Num(i, i + 1, v, raw_int=plain_int(t.text))
+    return Num(i, i + 1, v, raw_int=plain_int(text))
 
 
 def _slash(scan: Scan, i: int) -> Num | None:
@@ -118,7 +117,7 @@ def _slash(scan: Scan, i: int) -> Num | None:
 
 
 def _range_token(scan: Scan, i: int):
-    m = _RANGE_TOKEN.match(scan.doc[i].text)
+    m = _RANGE_TOKEN.match(scan.texts[i])
     if m:
         a, b = parse_digits(m.group("a")), parse_digits(m.group("b"))
         if a is not None and b is not None and b > a:
@@ -128,12 +127,13 @@ def _range_token(scan: Scan, i: int):
 
 def _digit_dot(scan: Scan, i: int):
     """`61.` (an ordinal) and `2,5.` (a number ending a sentence)."""
-    t = scan.doc[i]
-    text = t.text
-    if text.endswith(".") and plain_int(text[:-1]) and len(text) <= 4:
-        return Num(i, i + 1, float(text[:-1]), hint="ordinal", end_char=t.idx + len(text))
-    if text.endswith(".") and parse_digits(text[:-1]) is not None and not plain_int(text[:-1]):
-        return Num(i, i + 1, parse_digits(text[:-1]), end_char=t.idx + len(text) - 1)
+    text = scan.texts[i]
+    if not text.endswith("."):
+        return _NEXT
+    if plain_int(text[:-1]) and len(text) <= 4:
+        return Num(i, i + 1, float(text[:-1]), hint="ordinal", end_char=scan.doc[i].idx + len(text))
+    if parse_digits(text[:-1]) is not None and not plain_int(text[:-1]):
+        return Num(i, i + 1, parse_digits(text[:-1]), end_char=scan.doc[i].idx + len(text) - 1)
     return _NEXT
 
 
@@ -193,14 +193,13 @@ def _glued_unit(scan: Scan, i: int, head_v: float, r: str):
 
 def _glued(scan: Scan, i: int):
     """75ml, 28-jährige, 12-Pfund, 1,5-fache, siebenhundert-Euro, dreimal."""
-    t = scan.doc[i]
-    text = t.text
+    text = scan.texts[i]
     m = _GLUED.match(text)
     if m is None and text.endswith(".") and _GLUED.match(text[:-1]):
         m = _GLUED.match(text[:-1])
         inner = _glued_text(scan, i, text[:-1])
         if inner is not None:
-            inner.end_char = t.idx + len(text) - 1
+            inner.end_char = scan.doc[i].idx + len(text) - 1
             return inner
     head_v, rest = _glued_parts(scan, text, m)
     if head_v is not None and rest:
@@ -224,7 +223,7 @@ def _vocabulary_word(scan: Scan, i: int):
 def _fraction_word(scan: Scan, i: int):
     """A share on its own: `die Hälfte der`, `ein Drittel der`, `Dreiviertel der`."""
     fr, low, doc = scan.fr, scan.low(i), scan.doc
-    if not (low in fr.fractions and is_cap(doc[i]) and low not in fr.halves):
+    if not (low in fr.fractions and scan.texts[i][:1].isupper() and low not in fr.halves):
         return _NEXT
     nxt = scan.next(i + 1)
     prev_low = scan.low(i - 1)

@@ -7,6 +7,7 @@ number found at a token (before its unit and kind are known).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from spacy.tokens import Doc, Token
 
@@ -45,13 +46,28 @@ class Num:
 class Scan:
     """One document: tokens, rules, which tokens are blocked (dates, regions, negatives)."""
 
-    def __init__(self, doc: Doc, fr: FigureRules):
+    def __init__(self, doc: Doc, fr: FigureRules, has_pos: bool | None = None, has_dep: bool | None = None):
         self.doc = doc
         self.fr = fr
         self.n = len(doc)
         self.blocked = [False] * self.n
-        self.has_pos = doc.has_annotation("POS")
-        self.has_dep = doc.has_annotation("DEP")
+        self.has_pos = doc.has_annotation("POS") if has_pos is None else has_pos
+        self.has_dep = doc.has_annotation("DEP") if has_dep is None else has_dep
+
+    @cached_property
+    def text(self) -> str:
+        """The document text (`doc.text` joins all tokens on every call)."""
+        return self.doc.text
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """Token texts (spaCy makes a new Token object per `doc[i]`: read them once)."""
+        return [t.text for t in self.doc]
+
+    @cached_property
+    def lows(self) -> list[str]:
+        """Lower-cased token texts."""
+        return [t.lower() for t in self.texts]
 
     def next(self, i: int) -> int:
         """Index of the next non-space token at or after i."""
@@ -61,7 +77,7 @@ class Scan:
 
     def low(self, i: int) -> str:
         """Lower-cased text of token i ('' outside the document)."""
-        return self.doc[i].text.lower() if 0 <= i < self.n else ""
+        return self.lows[i] if 0 <= i < self.n else ""
 
     def match_forward(self, i: int, table: PhraseTable) -> tuple[object, int] | None:
         """The longest phrase of `table` starting at token i (a token matches by text or lemma)."""
@@ -90,12 +106,11 @@ class Scan:
             s = end - length
             if s < 0:
                 break
-            cands = idx.get((length, self.doc[s].text.lower()))
+            cands = idx.get((length, self.lows[s]))
             if not cands:
                 continue
-            toks = self.doc[s:end]
             for _, key, val in cands:
-                if all(k == t.text.lower() for k, t in zip(key[1:], toks[1:])):
+                if all(k == low for k, low in zip(key[1:], self.lows[s + 1 : end])):
                     best = (val, s)
         return best
 

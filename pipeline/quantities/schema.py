@@ -152,11 +152,16 @@ def _number_words(n, at: At) -> NumberWords:
     def floats(key):
         return {str(k).lower(): float(x) for k, x in n[key].items()}
 
+    def suffixes(key):
+        return {str(k).lower(): (int(x["min"]), int(x["max"]) if x.get("max") is not None else None,
+                                 tuple(int(a) for a in x.get("also") or ())) for k, x in n[key].items()}
+
     try:
         return NumberWords(
             atoms=ints("atoms"), unit_prefixes=ints("unit_prefixes"), hundred=tuple(n["hundred"]),
             thousand=tuple(n["thousand"]), conjunction=str(n["conjunction"]), scales=floats("scales"),
             ordinal_stems=ints("ordinal_stems"), ordinal_endings=tuple(n["ordinal_endings"]),
+            ordinal_suffixes=suffixes("ordinal_suffixes"),
             fractions=floats("fractions"), specials=floats("specials"),
         )
     except KeyError as exc:
@@ -231,6 +236,7 @@ class FigureRules:
     max_adjectives: int = src("nouns.yaml", "max_adjectives", lambda v, at: int(v), 3)
     not_adjectives: set[str] = src("nouns.yaml", "not_adjectives", lowerset)
     nominalised_ending: str = src("nouns.yaml", "nominalised_adjective_ending", lambda v, at: str(v))
+    weak_ending: str = src("nouns.yaml", "nominalised_weak_ending", lambda v, at: str(v))
     participle_endings: tuple[str, ...] = src("nouns.yaml", "nominalised_participle_endings", lowertuple, [])
     lemma_overrides: dict[str, str] = src("nouns.yaml", "lemma_overrides", lowermap(str), {})
     feminine_endings: tuple[str, ...] = src("nouns.yaml", "gender_pairs.feminine_endings", lowertuple)
@@ -297,7 +303,7 @@ def _lookup(data: dict, key: str, at: At) -> Any:
             raise RuleError(at.path, line_of(node, at.line), f"{key}: expected a mapping at {part!r}")
         if part not in node:
             return _MISSING
-        at.line = line_of(node, at.line)
+        at.line = (getattr(node, "key_lines", None) or {}).get(part) or line_of(node, at.line)
         node = node[part]
     return node
 

@@ -24,13 +24,13 @@ def block(scan: Scan) -> None:
     doc = scan.doc
     spans = covered_spans(doc)
     if spans:
-        covered = bytearray(len(doc.text) + 1)
+        covered = bytearray(len(scan.text) + 1)
         for a, b in spans:
             covered[max(a, 0) : max(b, 0)] = b"\x01" * (max(b, 0) - max(a, 0))
         for t in doc:
             if 1 in covered[t.idx : t.idx + len(t.text)]:
                 scan.blocked[t.i] = True
-    lows = [t.text.lower() for t in doc]
+    lows = scan.lows
     _block_phones(scan, lows)
     by_first = scan.fr.idioms_by_first
     for i, low in enumerate(lows):
