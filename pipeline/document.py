@@ -48,4 +48,4 @@ def make_doc(nlp: Language, record) -> Doc:
 
 def date_spans(doc: Doc) -> list[tuple[int, int]]:
     """Character ranges already claimed by the dates stage (later stages skip them)."""
-    return [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", [])]
+    return [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", []) if "start_char" in r]

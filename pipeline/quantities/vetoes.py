@@ -10,14 +10,14 @@
 
 from __future__ import annotations
 
+from ..document import date_spans
 from ..numbers import parse_digits
 from .scan import Num, Scan, is_cap
 
 
 def covered_spans(doc) -> list[tuple[int, int]]:
     """Character ranges the figures stage must not read: `dates` rows, header and footer."""
-    spans = [(r["start_char"], r["end_char"]) for r in (doc._.rows or {}).get("dates", []) if "start_char" in r]
-    return spans + [(a, b) for a, b, _ in (doc._.regions or ())]
+    return date_spans(doc) + [(a, b) for a, b, _ in (doc._.regions or ())]
 
 
 def block(scan: Scan) -> None:

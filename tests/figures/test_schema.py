@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.figures import FiguresComponent
 from pipeline.quantities import FigureRules, compile_rules
-from pipeline.rules import BUILTIN_RULES, RuleError, load_rules
+from pipeline.rulebook import BUILTIN_RULES, RuleError, load_rules
 
 
 def _layer(tmp_path, rel: str, text: str):
