@@ -5,4 +5,4 @@ normalise -> write.  See README.md and docs/architecture.md.
 """
 
 __version__ = "0.1.0"
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
