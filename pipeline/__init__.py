@@ -6,3 +6,15 @@ normalise -> write.  See README.md and docs/architecture.md.
 
 __version__ = "0.1.0"
 CONTRACT_VERSION = "2"
+
+_API = {"extract", "load", "connect", "Pipeline"}
+
+
+def __getattr__(name: str):
+    """`pipeline.extract`, `pipeline.load`, `pipeline.connect`, `pipeline.Pipeline` (the
+    Python API, pipeline/api.py), imported on first use so the CLI starts fast."""
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

@@ -47,7 +47,9 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         rules = load_rules(config.get("rules", []))
     except RuleError as exc:
         return [exc]
-    problems: list[RuleError] = []
+    from .rules import check_extensions
+
+    problems: list[RuleError] = check_extensions(rules)
     for f in rules.files():
         try:
             if f.path.suffix in (".yaml", ".yml"):
@@ -59,7 +61,7 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         except RuleError as exc:
             problems.append(exc)
     if problems:
-        return problems
+        return _dedupe(problems)
     nlp = None
     if run_examples:
         from .tokenize import build_nlp
