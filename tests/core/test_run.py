@@ -188,11 +188,11 @@ def test_unwritable_output_is_exit_2(messy_corpus, tmp_path, capsys):
     assert "cannot write to output folder" in capsys.readouterr().err
 
 
-def test_only_binary_documents_exit_1(tmp_path):
+def test_only_binary_documents_exit_3(tmp_path):  # issue 13: distinct from 1 (bad rules)
     c = tmp_path / "c"
     c.mkdir()
     (c / "x.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    assert run(c, tmp_path / "out", "--model", "blank") == 1
+    assert run(c, tmp_path / "out", "--model", "blank") == 3
     assert len(pd.read_parquet(tmp_path / "out" / "errors.parquet")) == 1
 
 
