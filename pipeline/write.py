@@ -9,6 +9,7 @@ never leaves half a table.  Tables a plugin stage adds are written too, columns 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -32,6 +33,7 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {n: [(c.name, c.type) for c 
 TABLE_ORDER = list(S.TABLE_ORDER)
 SORT_KEYS = {n: list(t.sort_keys) for n, t in S.TABLES.items()}
 DB_NAME = "pipeline.duckdb"
+log = logging.getLogger("pipeline.write")
 
 
 class OutputError(Exception):
@@ -248,12 +250,18 @@ def _duckdb_constraints(con, names: list[str]) -> None:
         if t is None:
             continue
         for col in t.columns:
-            if not col.nullable and not con.execute(f'SELECT count(*) FROM "{name}" WHERE "{col.name}" IS NULL').fetchone()[0]:
+            if col.nullable:
+                continue
+            if con.execute(f'SELECT count(*) FROM "{name}" WHERE "{col.name}" IS NULL').fetchone()[0]:
+                log.warning("%s.%s has NULLs although the data dictionary says NOT NULL", name, col.name)
+            else:
                 con.execute(f'ALTER TABLE "{name}" ALTER COLUMN "{col.name}" SET NOT NULL')
         if t.primary_key:
             key = ", ".join(f'"{c}"' for c in t.primary_key)
             dupes = con.execute(f'SELECT count(*) - count(DISTINCT ({key})) FROM "{name}"').fetchone()[0]
-            if not dupes:
+            if dupes:
+                log.warning("%s: %d duplicate %s value(s); no primary key declared", name, dupes, key)
+            else:
                 con.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY ({key})')
     for stmt in S.duckdb_statements(names):
         if stmt.startswith("CREATE VIEW") and not all(n in names for n in ("documents", "entities", "roles", "dates", "mentions")):
