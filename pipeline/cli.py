@@ -213,7 +213,7 @@ def _summary(outcome, counts: dict, total: float, out: Path) -> None:
     )
     stages = "  ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items())
     print(f"seconds per stage: {stages}  total {total:.2f}s")
-    print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json)")
+    print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json; README.md is the data dictionary)")
 
 
 def _rule_problems(config: dict) -> list[str]:

@@ -125,3 +125,14 @@ def test_cache_keeps_only_the_current_configuration(corpus, tmp_path):
 def test_make_explain_works():
     make = subprocess.run(["make", "-n", "explain", "TEXT=Landrat Tjark Bartels kam."], capture_output=True, text=True, cwd=REPO)
     assert make.returncode == 0 and "pipeline explain" in make.stdout and "Landrat Tjark Bartels kam." in make.stdout
+
+
+def test_exit_130_interrupted(corpus, tmp_path, monkeypatch, capsys):
+    import pipeline.runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.runner, "run_corpus", interrupted)
+    assert _code(["run", "--corpus", str(corpus), "--out", str(tmp_path / "o"), "--quiet", "--model", "blank"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
