@@ -3,15 +3,18 @@ rendered in a real headless Chromium (skipped with the reason when it is not ins
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.cli import main
-from pipeline.report import annotations, doc_page_name, highlight
+from pipeline.report import doc_page_name, highlight
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = "004_b558a796c9db3dcc"
@@ -90,3 +93,21 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
         shot = tmp_path / f"report-{name}.png"
         _chromium(url, tmp_path / f"profile-{name}", f"--screenshot={shot}")
         assert shot.exists() and shot.stat().st_size > 10_000  # kept in the test's tmp folder
+
+
+@st.composite
+def _text_and_spans(draw):
+    text = draw(st.text(alphabet=st.sampled_from("Hamm <&>\"'ä 2025\n"), max_size=40))
+    spans = draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))), max_size=6))
+    anns = [{"kind": k, "start": min(a, b), "end": max(a, b), "cls": "c", "tip": "t<&\">"}
+            for (a, b), k in zip(spans, ["mention", "date", "figure"] * 2)]
+    return text, anns
+
+
+@given(_text_and_spans())
+def test_highlight_keeps_the_text_and_balances_marks(case):
+    text, anns = case
+    out = highlight(text, anns)
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text
+    assert out.count("<mark ") == out.count("</mark>")
+    assert "<&" not in out
