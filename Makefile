@@ -20,7 +20,7 @@ export PIPELINE_SHARED := $(abspath $(SHARED))
 RULES_ARGS := $(foreach r,$(RULES),--rules $(r))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run serve test bench rules-check explain model eval eval-ner eval-lemma \
+.PHONY: help install run serve test bench rules-check explain report model eval eval-ner eval-lemma \
         eval-entities eval-dates eval-figures bench-model gazetteer clean
 
 help:
@@ -28,6 +28,8 @@ help:
 	@echo "make serve      HTTP service on $(HOST):$(PORT) (POST /extract, GET /health)"
 	@echo "make test       run the test suite"
 	@echo "make rules-check  validate the rules (RULES=<dir> adds a user layer)"
+	@echo "make report     static HTML review report of OUT=$(OUT) into $(OUT)/report/"
+	@echo "make explain    show which rule/model found what: TEXT=\"...\" or DOC=<doc_id> (in CORPUS)"
 	@echo "make bench      pipeline speed/memory benchmark (writes bench/results.json)"
 	@echo "make eval       all evaluations (needs SHARED=$(SHARED))"
 	@echo "make model      retrain the embedded German model from DATA=$(DATA)"
@@ -52,6 +54,14 @@ test: $(STAMP)
 rules-check: $(STAMP)
 	$(PY) -m pipeline rules check $(RULES_ARGS)
 
+report: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[report]"
+	$(PY) -m pipeline report --out $(OUT)
+
+TEXT ?= Landrat Tjark Bartels eröffnete am 8. November 2018 in Hameln über 40 Projekte.
+explain: $(STAMP)
+	$(PY) -m pipeline explain $(if $(DOC),--doc "$(DOC)" --corpus $(CORPUS),"$(TEXT)") --model $(MODEL) $(RULES_ARGS)
+
 bench: $(STAMP)
 	$(PY) -m pipeline.bench --data $(DATA) --out bench/results.json
 
@@ -61,6 +71,7 @@ eval-entities: $(STAMP)
 	$(PY) -m pipeline.evaluation.entities --gold tests/gold $(if $(wildcard $(DATA)/ner/germeval2014/NER-de-dev.tsv),--germeval $(DATA)/ner/germeval2014/NER-de-dev.tsv)
 
 eval-dates: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[eval]"
 	$(PY) -m pipeline.evaluation.dates --eval $(EVAL) --data $(DATA) --gold tests/gold
 
 eval-figures: $(STAMP)

@@ -4,5 +4,16 @@ Stages (one module each): ingest -> tokenize -> entities -> dates -> figures ->
 normalise -> write.  See README.md and docs/architecture.md.
 """
 
-__version__ = "0.1.0"
-CONTRACT_VERSION = "1"
+from .version import CONTRACT_VERSION, __version__  # noqa: F401
+
+_API = {"extract", "load", "connect", "Pipeline"}
+
+
+def __getattr__(name: str):
+    """`pipeline.extract`, `pipeline.load`, `pipeline.connect`, `pipeline.Pipeline` (the
+    Python API, pipeline/api.py), imported on first use so the CLI starts fast."""
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

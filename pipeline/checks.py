@@ -29,7 +29,9 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         rules = load_rules(config.get("rules", []))
     except RuleError as exc:
         return [exc]
-    problems: list[RuleError] = []
+    from .rulebook import check_extensions
+
+    problems: list[RuleError] = check_extensions(rules)
     for f in rules.files():
         try:
             if f.path.suffix in (".yaml", ".yml"):
@@ -41,7 +43,7 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
         except RuleError as exc:
             problems.append(exc)
     if problems:
-        return problems
+        return _dedupe(problems)
     nlp = None
     if run_examples:
         from .assembly import build_nlp

@@ -1,40 +1,73 @@
-"""Command line: `python -m pipeline run|rules check|explain|serve` (also `de-pipeline`).
+"""Command line: `python -m pipeline run|rules check|explain|report|serve` (also `de-pipeline`).
 
-Exit codes: 0 success; 1 rule files invalid, or no document could be processed;
-2 bad input (missing corpus, unreadable metadata.csv, unwritable output, bad model).
+Exit codes (also in `--help`): 0 success; 1 rule files invalid; 2 bad input (missing
+corpus, unreadable metadata.csv, bad configuration, unwritable output, bad model, no run
+to report on); 3 no document could be processed; 130 interrupted.
 Every failure the user can fix is one line on stderr, never only a traceback.
+Diagnostics go through `logging` (`--log-level`, `--verbose`); the progress bar is shown
+only on a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 
-EXIT_OK, EXIT_RULES, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_RULES, EXIT_INPUT, EXIT_NOTHING, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES_HELP = """exit codes:
+  0    success (documents that failed are rows of the errors table)
+  1    rule files invalid (each problem printed as file:line: message)
+  2    bad input: missing corpus, unreadable metadata.csv, bad configuration,
+       output folder not writable, model not loadable, no run to report on
+  3    no document could be processed (see the errors table)
+  130  interrupted"""
+log = logging.getLogger("pipeline")
+
+
+def _prog() -> str:
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name and name not in ("__main__.py", "-c", "-m") and not name.endswith(".py") else "python -m pipeline"
 
 
 def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
-        prog="python -m pipeline",
+        prog=_prog(),
         description="German information extraction: a corpus folder of reports -> normalised tables.",
+        epilog=EXIT_CODES_HELP, formatter_class=fmt,
     )
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s (de-report-pipeline) {__version__}")
+    _logging_options(p)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="process a corpus folder into output tables",
+    run = sub.add_parser("run", help="process a corpus folder into output tables", epilog=EXIT_CODES_HELP,
+                         formatter_class=fmt,
                          description="Read every document below CORPUS (.txt .md .html .htm .pdf .docx, as "
-                         "ingest.extensions says) and write the tables "
-                         "(Parquet, CSV, DuckDB) and run.json to OUT.")
+                         "ingest.extensions says) and write the tables (Parquet, CSV, DuckDB), "
+                         "OUT/README.md (the data dictionary) and run.json to OUT.")
     run.add_argument("--corpus", default="corpus", type=Path, help="folder of documents (default: corpus)")
     run.add_argument("--out", default="outputs", type=Path, help="output folder (default: outputs)")
     _common(run)
     run.add_argument("--workers", type=int, default=1, help="worker processes for the spaCy stages (default: 1)")
     run.add_argument("--no-cache", action="store_true", help="reprocess every document even if unchanged since the last run")
+    run.add_argument("--keep-cache", action="store_true",
+                     help="keep cached results of other configurations (default: OUT/.cache keeps only this run's)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    _logging_options(run)
+
+    report = sub.add_parser("report", help="write a static review report (HTML) of a run",
+                            epilog=EXIT_CODES_HELP, formatter_class=fmt,
+                            description="Build OUT/report/: an index with corpus counts, top entities with roles, "
+                            "a timeline, figure kinds and errors, and one page per document with its mentions, "
+                            "dates and figures highlighted. Works offline (plotly.js is copied into report/assets).")
+    report.add_argument("--out", default="outputs", type=Path, help="the run's output folder (default: outputs)")
+    report.add_argument("--dest", type=Path, default=None, help="where to write the site (default: OUT/report)")
+    _logging_options(report)
 
     rules = sub.add_parser("rules", help="work with rule files")
     rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -51,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--corpus", default="corpus", type=Path, help="corpus for --doc (default: corpus)")
     explain.add_argument("--date", help="document date (ISO) to resolve relative dates against")
     _common(explain)
+    _logging_options(explain)
 
     serve = sub.add_parser("serve", help="run the HTTP service (POST /extract, GET /health)",
                            description="Serve the pipeline over HTTP (FastAPI + uvicorn): POST /extract with JSON "
@@ -63,7 +97,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-bytes", type=int, default=10_000_000, help="largest request body (default: 10000000)")
     serve.add_argument("--timeout", type=float, default=60.0, help="seconds per request before 504 (default: 60)")
     _common(serve)
+    _logging_options(serve)
     return p
+
+
+def _logging_options(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given before or after the command, the option is set once, never reset
+    p.add_argument("--log-level", default=argparse.SUPPRESS, type=str.upper,
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="diagnostics on stderr (default: WARNING)")
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="same as --log-level INFO")
+
+
+def _setup_logging(args) -> None:
+    level = getattr(args, "log_level", None) or ("INFO" if getattr(args, "verbose", False) else "WARNING")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -77,6 +129,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .assembly import ModelError
+    _setup_logging(args)
     from .ingest import IngestError
     from .rulebook import RuleError
 
@@ -89,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_explain(args)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "report":
+            return cmd_report(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except RuleError as exc:
         _fail(exc.format(), EXIT_RULES)
     except (IngestError, ModelError) as exc:
@@ -133,14 +188,23 @@ def cmd_run(args) -> int:
                 print(p, file=sys.stderr)
             _fail(f"{len(problems)} problem(s) in rule files; nothing was processed", EXIT_RULES)
         ensure_writable(args.out)
+        log.info("corpus %s -> %s (model %s, %d worker(s))", args.corpus, args.out, config.get("model"), args.workers)
         outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
                              progress=not args.quiet, use_cache=not args.no_cache)
+        log.info("%d document(s) processed, %d from cache, %d error(s)", len(outcome.results), outcome.n_cached, len(outcome.errors))
         t0 = time.perf_counter()
         tables = collect_tables(outcome.results, outcome.errors)
         info = run_info(outcome, config, {}, time.perf_counter() - started, args.corpus, args.out)
         outcome.timings["write"] = 0.0
         counts = write_outputs(args.out, tables, info)
         outcome.timings["write"] = time.perf_counter() - t0
+        log.info("tables written: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if not args.no_cache and not args.keep_cache:
+            from .runner import prune_cache
+
+            removed = prune_cache(args.out, outcome.fingerprint)
+            if removed:
+                log.info("cache: removed %d stale configuration folder(s) from %s/.cache", removed, args.out)
     except RuleError as exc:
         _fail(exc.format(), EXIT_RULES)
     except (IngestError, ModelError, OutputError) as exc:
@@ -150,7 +214,7 @@ def cmd_run(args) -> int:
         _summary(outcome, counts, total, args.out)
     if not outcome.results and outcome.errors:
         print("error: no document could be processed (see errors table)", file=sys.stderr)
-        return EXIT_RULES
+        return EXIT_NOTHING
     return EXIT_OK
 
 
@@ -165,7 +229,7 @@ def _summary(outcome, counts: dict, total: float, out: Path) -> None:
     )
     stages = "  ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items())
     print(f"seconds per stage: {stages}  total {total:.2f}s")
-    print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json)")
+    print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json; README.md is the data dictionary)")
 
 
 def _rule_problems(config: dict) -> list[str]:
@@ -226,6 +290,14 @@ def cmd_serve(args) -> int:
             print(p, file=sys.stderr)
         _fail(f"{len(problems)} problem(s) in rule files; not serving", EXIT_RULES)
     serve(config, args.host, args.port, rule_sets, max_bytes=args.max_bytes, timeout=args.timeout)
+def cmd_report(args) -> int:
+    from .report import ReportError, build_report
+
+    try:
+        index = build_report(args.out, args.dest)
+    except ReportError as exc:
+        _fail(str(exc))
+    print(f"report: {index}")
     return EXIT_OK
 
 

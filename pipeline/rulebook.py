@@ -194,13 +194,20 @@ class Rules:
     _files: dict[str, RuleFile] = field(default_factory=dict)
     _compiled: dict[str, tuple[tuple, Any]] = field(default_factory=dict, repr=False)
 
+    # target rel -> the additive files (`extends:`) that add to / remove from it, in layer order
+    _extensions: dict[str, list[RuleFile]] = field(default_factory=dict)
+
     def __post_init__(self):
         for i, root in enumerate(self.layers):
             layer = "builtin" if i == 0 else str(root)
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.name.startswith(".") and "__pycache__" not in path.parts:
                     rel = path.relative_to(root).as_posix()
-                    self._files[rel] = RuleFile(rel, path, layer)
+                    target = extension_target(path) if i > 0 else None
+                    if target is not None:
+                        self._extensions.setdefault(target, []).append(RuleFile(rel, path, layer))
+                    else:
+                        self._files[rel] = RuleFile(rel, path, layer)
 
     # -- lookup ---------------------------------------------------------------
     def files(self, pattern: str = "**/*") -> list[RuleFile]:
@@ -219,6 +226,9 @@ class Rules:
     # -- readers --------------------------------------------------------------
     def yaml(self, rel: str | RuleFile) -> Any:
         f = rel if isinstance(rel, RuleFile) else self.require(rel)
+        exts = self._extensions.get(f.rel) if f is self._files.get(f.rel) else None
+        if exts:
+            return extended_yaml(f, tuple(exts))
         return _load_yaml(f.path)
 
     def jsonl(self, rel: str | RuleFile) -> list[tuple[int, dict]]:
@@ -227,14 +237,25 @@ class Rules:
 
     def lines(self, rel: str | RuleFile) -> list[tuple[int, str]]:
         f = rel if isinstance(rel, RuleFile) else self.require(rel)
+        exts = self._extensions.get(f.rel) if f is self._files.get(f.rel) else None
+        if exts:
+            return extended_lines(f, tuple(exts))
         return _load_lines(f.path)
 
+    def extensions(self) -> dict[str, list[RuleFile]]:
+        """Additive files by the relative path they extend."""
+        return {k: list(v) for k, v in sorted(self._extensions.items())}
+
     def manifest(self) -> list[dict]:
-        return [
+        items = [
             {"file": f.rel, "layer": f.layer, "path": str(f.path), "sha256": f.sha256}
             for f in self.files()
             if f.path.suffix in {".yaml", ".yml", ".jsonl", ".txt", ".tsv"}
         ]
+        for target, exts in sorted(self._extensions.items()):
+            items.extend({"file": e.rel, "layer": e.layer, "path": str(e.path), "sha256": e.sha256,
+                          "extends": target} for e in exts)
+        return items
 
     def compiled(self, name: str, build: Callable[["Rules"], Any]) -> Any:
         """The one cache of compiled rules for every stage: `build(self)` runs once per
@@ -359,3 +380,146 @@ def rule_checker(name: str):
         return fn
 
     return deco
+
+# --------------------------------------------------------------------------- additive layers
+# A user-layer file that starts by declaring `extends: <relative path>` does not replace
+# anything: it adds entries to (and removes entries from) the file of that path in the
+# layers below.  YAML:
+#
+#     extends: roles/roles.yaml
+#     add:
+#       roles:
+#         Quartiersmanager: [Quartiersmanager, Quartiersmanagerin]
+#     remove:
+#       roles: [Kapitän]          # keys of a mapping, or items of a list
+#
+# Plain lists (`.txt`): a first line `# extends: entities/lexicons/titles.txt`, then one
+# entry per line to add; a line `-entry` removes `entry`.
+# `add` merges recursively: mappings by key (a new key is added, an existing mapping is
+# merged, an existing list gets the new items appended), lists by appending new items.
+# `remove` names mapping keys (a list of keys, or a mapping to recurse into) or list
+# items.  Removing what is not there is an error (`rules check` reports it with the line).
+
+_EXTENDS_YAML = regex.compile(r"^extends:[ \t]*['\"]?([^'\"#\s]+)", regex.M)
+_EXTENDS_TXT = regex.compile(r"^\s*#\s*extends:\s*(\S+)")
+EXTENSION_KEYS = {"extends", "add", "remove", "examples"}
+
+
+def extension_target(path: Path) -> str | None:
+    """The relative path a user-layer file extends, or None for an ordinary rule file."""
+    if path.suffix not in (".yaml", ".yml", ".txt"):
+        return None
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return None
+    if path.suffix == ".txt":
+        first = next((ln for ln in head.splitlines() if ln.strip()), "")
+        m = _EXTENDS_TXT.match(first)
+    else:
+        m = _EXTENDS_YAML.search(head)
+    return m.group(1).strip() if m else None
+
+
+def _merge_add(base: Any, add: Any, where: RuleFile, line: int | None) -> Any:
+    if isinstance(base, dict) and isinstance(add, dict):
+        for key, value in add.items():
+            if key in base:
+                base[key] = _merge_add(base[key], value, where, (getattr(add, "key_lines", {}) or {}).get(key, line))
+            else:
+                base[key] = value
+        return base
+    if isinstance(base, list) and isinstance(add, list):
+        base.extend(v for v in add if v not in base)
+        return base
+    if isinstance(base, (dict, list)) or isinstance(add, (dict, list)):
+        raise RuleError(where.path, line, f"cannot add a {type(add).__name__} to a {type(base).__name__}")
+    return add
+
+
+def _apply_remove(base: Any, remove: Any, where: RuleFile, line: int | None) -> None:
+    if isinstance(base, dict) and isinstance(remove, dict):
+        for key, value in remove.items():
+            kline = (getattr(remove, "key_lines", {}) or {}).get(key, line)
+            if key not in base:
+                raise RuleError(where.path, kline, f"remove: {key!r} is not in the extended file")
+            if value is None:
+                del base[key]
+            else:
+                _apply_remove(base[key], value, where, kline)
+        return
+    items = remove if isinstance(remove, list) else [remove]
+    for i, item in enumerate(items):
+        iline = (getattr(remove, "item_lines", None) or [line] * len(items))[i]
+        if isinstance(base, dict):
+            if item not in base:
+                raise RuleError(where.path, iline, f"remove: key {item!r} is not in the extended file")
+            del base[item]
+        elif isinstance(base, list):
+            if item not in base:
+                raise RuleError(where.path, iline, f"remove: {item!r} is not in the extended list")
+            base.remove(item)
+        else:
+            raise RuleError(where.path, iline, f"remove: {item!r} does not name a key or list item")
+
+
+@lru_cache(maxsize=64)
+def _extended_yaml_cached(base: RuleFile, exts: tuple[RuleFile, ...], stamps: tuple[float, ...]) -> Any:
+    import copy
+
+    data = copy.deepcopy(_load_yaml(base.path))
+    for ext in exts:
+        spec = _load_yaml(ext.path)
+        if not isinstance(spec, dict):
+            raise RuleError(ext.path, None, "an extending file must be a mapping with extends/add/remove")
+        unknown = sorted(set(spec) - EXTENSION_KEYS)
+        if unknown:
+            raise RuleError(ext.path, spec.key_lines.get(unknown[0]), f"unknown key {unknown[0]!r} (allowed: add, remove, extends, examples)")
+        if spec.get("remove") is not None:
+            _apply_remove(data, spec["remove"], ext, spec.key_lines.get("remove"))
+        if spec.get("add") is not None:
+            data = _merge_add(data if data is not None else LineDict(), spec["add"], ext, spec.key_lines.get("add"))
+        if isinstance(data, dict) and isinstance(spec.get("examples"), list):
+            data.setdefault("examples", LineList())
+            if isinstance(data["examples"], list):
+                data["examples"].extend(spec["examples"])
+    return data
+
+
+def extended_yaml(base: RuleFile, exts: tuple[RuleFile, ...]) -> Any:
+    """The YAML of `base` with every extending file's `remove` and `add` applied in order."""
+    return _extended_yaml_cached(base, exts, tuple(f.path.stat().st_mtime for f in (base, *exts)))
+
+
+def extended_lines(base: RuleFile, exts: tuple[RuleFile, ...]) -> list[tuple[int, str]]:
+    """The entries of a plain list with every extending list's additions and `-removals`."""
+    out = list(_load_lines(base.path))
+    for ext in exts:
+        for lineno, entry in _load_lines(ext.path):
+            if entry.startswith("-") and len(entry) > 1:
+                gone = entry[1:].strip()
+                if not any(e == gone for _, e in out):
+                    raise RuleError(ext.path, lineno, f"remove: {gone!r} is not in the extended list")
+                out = [(n, e) for n, e in out if e != gone]
+            elif not any(e == entry for _, e in out):
+                out.append((lineno, entry))
+    return out
+
+
+def check_extensions(rules: Rules) -> list[RuleError]:
+    """Problems of the additive files: unknown target, wrong format, bad add/remove."""
+    problems = []
+    for target, exts in rules.extensions().items():
+        base = rules.file(target)
+        for ext in exts:
+            if base is None:
+                problems.append(RuleError(ext.path, 1, f"extends {target!r}, which is in no rules layer"))
+            elif Path(target).suffix != ext.path.suffix and {Path(target).suffix, ext.path.suffix} != {".yaml", ".yml"}:
+                problems.append(RuleError(ext.path, 1, f"a {ext.path.suffix} file cannot extend {target}"))
+        if base is None or problems:
+            continue
+        try:
+            rules.yaml(base) if base.path.suffix in (".yaml", ".yml") else rules.lines(base)
+        except RuleError as exc:
+            problems.append(exc)
+    return problems

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import CONTRACT_VERSION, __version__
+from .version import CONTRACT_VERSION, __version__
 from .assembly import build_nlp
 from .document import make_doc
 from .ingest import (
@@ -317,7 +317,25 @@ def _progress(total: int, enabled: bool, initial: int = 0):
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="doc", desc="documents", file=sys.stderr, dynamic_ncols=True, leave=False)
+    # disable=None: shown only when stderr is a terminal (no `\r` updates in pipes and logs)
+    return tqdm(total=total, initial=initial, unit="doc", desc="documents", file=sys.stderr, dynamic_ncols=True,
+                leave=False, disable=None)
+
+
+def prune_cache(out: Path, keep: str) -> int:
+    """Remove the cache folders of other fingerprints (code, model, rules, configuration)
+    from `OUT/.cache`, keeping `keep`; returns how many were removed."""
+    import shutil
+
+    root = out / ".cache"
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for d in sorted(root.iterdir()):
+        if d.is_dir() and d.name != keep:
+            shutil.rmtree(d, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds: float, corpus: Path, out: Path) -> dict:

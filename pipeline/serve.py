@@ -24,7 +24,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from . import CONTRACT_VERSION, __version__
+from .version import CONTRACT_VERSION, __version__
 from .api import ExtractionError, Pipeline, to_json
 
 LOG = logging.getLogger("pipeline.serve")

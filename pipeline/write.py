@@ -9,10 +9,12 @@ never leaves half a table.  Tables a plugin stage adds are written too, columns 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
 from collections import defaultdict
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,59 +23,17 @@ import pyarrow.parquet as pq
 
 from .runner import DocResult
 
-STR, INT, FLOAT, BOOL = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+from . import schema as S
 
-# table -> [(column, type)]; contract columns first, project extensions after.
-SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
-    "documents": [
-        ("doc_id", STR), ("path", STR), ("text", STR), ("doc_date", STR), ("doc_date_source", STR),
-        ("n_tokens", INT), ("n_sentences", INT), ("sha256", STR),
-        ("encoding", STR), ("n_chars", INT), ("source", STR), ("url", STR), ("title", STR),
-        ("format", STR), ("extractor", STR), ("language", STR), ("language_score", FLOAT),
-    ],
-    "metadata": [
-        ("doc_id", STR), ("key", STR), ("value", STR),
-        ("section", STR), ("start_char", INT), ("end_char", INT),
-    ],
-    "mentions": [
-        ("doc_id", STR), ("mention_id", STR), ("start_char", INT), ("end_char", INT), ("text", STR),
-        ("label", STR), ("canonical", STR), ("entity_id", STR),
-        ("source", STR), ("role", STR), ("admin_type", STR), ("sentence", INT),
-    ],
-    "entities": [
-        ("entity_id", STR), ("label", STR), ("canonical", STR), ("n_mentions", INT), ("n_docs", INT),
-        ("roles", STR), ("admin_type", STR), ("surface_forms", STR), ("sources", STR),
-    ],
-    "roles": [
-        ("doc_id", STR), ("mention_id", STR), ("entity_id", STR), ("person", STR), ("role", STR),
-        ("start_char", INT), ("end_char", INT), ("text", STR), ("org_or_place", STR), ("org_entity_id", STR),
-    ],
-    "dates": [
-        ("doc_id", STR), ("start_char", INT), ("end_char", INT), ("text", STR), ("type", STR),
-        ("value", STR), ("granularity", STR), ("modifier", STR),
-        ("anchor", STR), ("frequency", STR), ("rule", STR),
-    ],
-    "figures": [
-        ("doc_id", STR), ("start_char", INT), ("end_char", INT), ("text", STR), ("value", FLOAT),
-        ("value_max", FLOAT), ("qualifier", STR), ("unit", STR), ("kind", STR),
-        ("of", STR), ("unit_source", STR), ("metadata_key", STR), ("rule", STR),
-    ],
-    "errors": [("path", STR), ("stage", STR), ("error", STR), ("message", STR), ("doc_id", STR)],
-    "pages": [("doc_id", STR), ("page", INT), ("start_char", INT), ("end_char", INT)],
-}
-TABLE_ORDER = ["documents", "metadata", "mentions", "entities", "roles", "dates", "figures", "errors", "pages"]
-SORT_KEYS = {
-    "documents": ["doc_id"],
-    "metadata": ["doc_id", "start_char", "key"],
-    "mentions": ["doc_id", "start_char", "end_char", "label"],
-    "entities": ["label", "canonical"],
-    "roles": ["doc_id", "start_char", "end_char"],
-    "dates": ["doc_id", "start_char", "end_char"],
-    "figures": ["doc_id", "start_char", "end_char"],
-    "errors": ["path", "stage"],
-    "pages": ["doc_id", "page"],
-}
+STR, INT, FLOAT, BOOL = S.STR, S.INT, S.FLOAT, S.BOOL
+
+# table -> [(column, type)], derived from the data dictionary (pipeline/schema.py);
+# contract columns first, project extensions after.
+SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {n: [(c.name, c.type) for c in t.columns] for n, t in S.TABLES.items()}
+TABLE_ORDER = list(S.TABLE_ORDER)
+SORT_KEYS = {n: list(t.sort_keys) for n, t in S.TABLES.items()}
 DB_NAME = "pipeline.duckdb"
+log = logging.getLogger("pipeline.write")
 
 
 class OutputError(Exception):
@@ -97,7 +57,7 @@ def collect_tables(results: list[DocResult], errors: list[dict]) -> dict[str, li
 def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
     """One row per entity_id (= label + canonical) over the corpus.
 
-    Extra columns: `roles` (role names seen for a person, `; `-joined), `admin_type` (the
+    Extra columns: `roles` (role names seen for a person, a sorted list), `admin_type` (the
     most frequent administrative type of a place), `surface_forms` (distinct texts, by
     frequency), `sources` (which model/rules found it).  Ties are broken alphabetically,
     so the table does not depend on document order.
@@ -127,47 +87,116 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
             role_names[eid].add(m["role"])
     for eid, row in agg.items():
         row["n_docs"] = len(docs[eid])
-        row["roles"] = "; ".join(sorted(role_names.get(eid, ()))) or None
+        row["roles"] = sorted(role_names.get(eid, ())) or None
         row["admin_type"] = sorted(admin[eid].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if admin[eid] else None
-        row["surface_forms"] = "; ".join(t for t, _ in sorted(forms[eid].items(), key=lambda kv: (-kv[1], kv[0])) if t)
-        row["sources"] = "; ".join(sorted(sources[eid])) or None
+        row["surface_forms"] = [t for t, _ in sorted(forms[eid].items(), key=lambda kv: (-kv[1], kv[0])) if t] or None
+        row["sources"] = sorted(sources[eid]) or None
     return [agg[k] for k in sorted(agg)]
 
 
 def to_frame(name: str, rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
-    schema = SCHEMAS.get(name)
-    if schema is None:  # a plugin's table: columns in first-seen order
-        cols: list[str] = []
-        for r in rows:
-            cols.extend(k for k in r if k not in cols)
-        front = [c for c in ("doc_id", "start_char", "end_char", "text") if c in cols]
-        cols = front + [c for c in cols if c not in front]
-        df = pd.DataFrame(rows, columns=cols)
-        keys = [c for c in ("doc_id", "start_char", "end_char") if c in cols]
-    else:
-        declared = [c for c, _ in schema]
-        extra = sorted({k for r in rows for k in r} - set(declared))
-        df = pd.DataFrame(rows, columns=declared + extra)
-        keys = SORT_KEYS.get(name, declared[:1])
+    """Rows -> (the CSV frame, the typed Arrow table) of one table.
+
+    Declared tables (pipeline/schema.py) are typed by the data dictionary: NULL for
+    missing values (an empty string in a nullable text column is NULL), dates and
+    timestamps typed, list columns as lists; the CSV frame renders them as text (empty
+    field = NULL, lists `; `-joined).  Plugin tables keep their inferred types.
+    """
+    table_def = S.TABLES.get(name)
+    if table_def is None:
+        return _plugin_frame(rows)
+    rows = derive_columns(name, rows)
+    declared = table_def.names
+    extra = sorted({k for r in rows for k in r} - set(declared))
+    df = pd.DataFrame(rows, columns=declared + extra)
+    keys = list(table_def.sort_keys)
     if len(df) and keys:
         df = df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
-    arrow_schema = None
-    if schema is not None:
-        fields = [pa.field(c, t) for c, t in schema]
-        for c in df.columns[len(schema) :]:
-            fields.append(pa.field(c, pa.Table.from_pandas(df[[c]], preserve_index=False).schema.field(c).type))
-        arrow_schema = pa.schema(fields)
-        for c, t in schema:
-            if t == INT:
-                df[c] = df[c].astype("Int64")
-            elif t == FLOAT:
-                df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-            elif t == STR:
-                df[c] = df[c].astype(object).where(df[c].notna(), None)
-                df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
-    table = pa.Table.from_pandas(df, schema=arrow_schema, preserve_index=False)
-    table = table.replace_schema_metadata(None)  # no pandas/library metadata: stable bytes
-    return df, table
+    arrays, fields = [], []
+    for col in table_def.columns:
+        values = [_typed(v, col) for v in df[col.name].tolist()]
+        arrays.append(pa.array(values, type=col.type))
+        nullable = col.nullable or arrays[-1].null_count > 0  # never fail a run on a stage's None
+        fields.append(pa.field(col.name, col.type, nullable=nullable, metadata={"description": col.description}))
+    for c in extra:
+        arr = pa.Table.from_pandas(df[[c]], preserve_index=False).column(c).combine_chunks()
+        arrays.append(arr)
+        fields.append(pa.field(c, arr.type))
+    arrow_schema = pa.schema(fields, metadata={"description": table_def.description,
+                                               "contract_version": str(S.CONTRACT_VERSION)})
+    table = pa.Table.from_arrays(arrays, schema=arrow_schema)
+    csv = pd.DataFrame({f.name: [S.csv_value(v, f.type) for v in arr.to_pylist()]
+                        for f, arr in zip(fields[: len(declared)], arrays)}, columns=declared)
+    for c in extra:
+        csv[c] = df[c]
+    for col in table_def.columns:  # integer columns stay integers in CSV (no 3.0)
+        if col.type == S.INT:
+            csv[col.name] = csv[col.name].astype("Int64")
+        elif col.type == S.FLOAT:
+            csv[col.name] = pd.to_numeric(csv[col.name], errors="coerce").astype("float64")
+    return csv, table
+
+
+def _plugin_frame(rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
+    """A plugin's table (not in the data dictionary): columns in first-seen order, types
+    inferred, sorted by document and offsets when it has them."""
+    cols: list[str] = []
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    front = [c for c in ("doc_id", "start_char", "end_char", "text") if c in cols]
+    cols = front + [c for c in cols if c not in front]
+    df = pd.DataFrame(rows, columns=cols)
+    keys = [c for c in ("doc_id", "start_char", "end_char") if c in cols]
+    if len(df) and keys:
+        df = df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+    return df, pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+
+
+def derive_columns(name: str, rows: list[dict]) -> list[dict]:
+    """Columns computed from others at write time: `dates.begin`/`end` from the value."""
+    if name != "dates":
+        return rows
+    from .temporal.bounds import bounds
+
+    out = []
+    for r in rows:
+        if "begin" not in r or "end" not in r:
+            begin, end = bounds(r.get("value"))
+            r = dict(r, begin=begin, end=end)
+        out.append(r)
+    return out
+
+
+def _typed(value, col: "S.Column"):
+    """One cell as the data dictionary types it (None for missing)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return None
+    t = col.type
+    if t == S.STR:
+        value = value if isinstance(value, str) else str(value)
+        return None if value == "" and col.nullable else value
+    if t == S.INT:
+        return int(value)
+    if t == S.FLOAT:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    if t == S.DATE:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                return None
+        return value.date() if isinstance(value, datetime) else value
+    if t == S.TIMESTAMP:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+    if pa.types.is_list(t):
+        if isinstance(value, str):
+            value = [v for v in value.split(S.LIST_SEPARATOR) if v]
+        value = [str(v) for v in value]
+        return value or None
+    return value
 
 
 def ensure_writable(out: Path) -> None:
@@ -196,6 +225,7 @@ def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> d
             pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
             df.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         _write_duckdb(staging / DB_NAME, staging, names)
+        write_readme(staging, names)
         run_json = dict(run_json, counts=counts, tables=names, database=DB_NAME)
         (staging / "run.json").write_text(json.dumps(run_json, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         for f in sorted(staging.iterdir()):
@@ -213,5 +243,37 @@ def _write_duckdb(db_path: Path, staging: Path, names: list[str]) -> None:
         for name in names:
             pq_path = str(staging / f"{name}.parquet").replace("'", "''")
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{pq_path}\')')
+        _duckdb_constraints(con, names)
     finally:
         con.close()
+
+
+def _duckdb_constraints(con, names: list[str]) -> None:
+    """Primary keys, NOT NULL, comments and the join views from the data dictionary."""
+    for name in names:
+        t = S.TABLES.get(name)
+        if t is None:
+            continue
+        for col in t.columns:
+            if col.nullable:
+                continue
+            if con.execute(f'SELECT count(*) FROM "{name}" WHERE "{col.name}" IS NULL').fetchone()[0]:
+                log.warning("%s.%s has NULLs although the data dictionary says NOT NULL", name, col.name)
+            else:
+                con.execute(f'ALTER TABLE "{name}" ALTER COLUMN "{col.name}" SET NOT NULL')
+        if t.primary_key:
+            key = ", ".join(f'"{c}"' for c in t.primary_key)
+            dupes = con.execute(f'SELECT count(*) - count(DISTINCT ({key})) FROM "{name}"').fetchone()[0]
+            if dupes:
+                log.warning("%s: %d duplicate %s value(s); no primary key declared", name, dupes, key)
+            else:
+                con.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY ({key})')
+    for stmt in S.duckdb_statements(names):
+        if stmt.startswith("CREATE VIEW") and not all(n in names for n in ("documents", "entities", "roles", "dates", "mentions")):
+            continue
+        con.execute(stmt)
+
+
+def write_readme(staging: Path, names: list[str]) -> None:
+    """OUT/README.md: the data dictionary, written with every run."""
+    (staging / "README.md").write_text(S.render_readme([n for n in names if n not in S.TABLES]), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -55,7 +56,7 @@ def test_every_contract_table_with_required_columns(seed_out):
 def test_seed_documents(seed_out):
     docs = pd.read_parquet(seed_out / "documents.parquet").set_index("doc_id")
     assert list(docs.index) == ["000_f50a456bb0825fba", "004_b558a796c9db3dcc"]
-    assert docs.loc["000_f50a456bb0825fba", "doc_date"] == "2018-11-11"
+    assert docs.loc["000_f50a456bb0825fba", "doc_date"] == date(2018, 11, 11)  # typed (contract v2)
     assert docs.loc["000_f50a456bb0825fba", "doc_date_source"] == "text"
     assert (docs["n_tokens"] > 250).all() and (docs["n_sentences"] > 10).all()
     raw = (REPO / "corpus" / "000_f50a456bb0825fba.txt").read_text(encoding="utf-8")
@@ -74,7 +75,7 @@ def test_seed_metadata(seed_out):
 
 def test_run_json(seed_out):
     info = json.loads((seed_out / "run.json").read_text(encoding="utf-8"))
-    assert info["contract_version"] == "1"
+    assert info["contract_version"] == "2"
     assert info["counts"]["documents"] == 2
     assert info["model"]["kind"] in {"official", "embedded", "blank"}
     assert any(r["file"] == "tokenize/gender_forms.yaml" for r in info["rules"])
@@ -118,7 +119,7 @@ def test_messy_corpus(messy_corpus, tmp_path):
     assert docs.loc["bom", "text"].startswith("Über 20 Bürger:innen")
     assert docs.loc["crlf", "text"] == "Erste Zeile in Ulm.\nZweite Zeile mit 1,5 Mio. Euro.\n"
     assert docs.loc["empty", "text"] == "" and docs.loc["empty", "n_tokens"] == 0
-    assert docs.loc["2024/nested/bericht", "doc_date"] == "2025-03-14"
+    assert docs.loc["2024/nested/bericht", "doc_date"] == date(2025, 3, 14)
     assert docs.loc["2024/nested/bericht", "path"] == "2024/nested/bericht.md"
     errors = pd.read_parquet(out / "errors.parquet")
     assert list(errors["path"]) == ["bild.txt"]
@@ -173,7 +174,7 @@ def test_metadata_csv_sets_doc_date(messy_corpus, tmp_path):
     out = tmp_path / "out"
     assert run(messy_corpus, out, "--model", "blank") == 0
     docs = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
-    assert docs.loc["koeln", "doc_date"] == "2024-03-05"
+    assert docs.loc["koeln", "doc_date"] == date(2024, 3, 5)
     assert docs.loc["koeln", "doc_date_source"] == "metadata"
     assert docs.loc["koeln", "source"] == "Stadt Köln"
 
@@ -187,11 +188,11 @@ def test_unwritable_output_is_exit_2(messy_corpus, tmp_path, capsys):
     assert "cannot write to output folder" in capsys.readouterr().err
 
 
-def test_only_binary_documents_exit_1(tmp_path):
+def test_only_binary_documents_exit_3(tmp_path):  # issue 13: distinct from 1 (bad rules)
     c = tmp_path / "c"
     c.mkdir()
     (c / "x.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    assert run(c, tmp_path / "out", "--model", "blank") == 1
+    assert run(c, tmp_path / "out", "--model", "blank") == 3
     assert len(pd.read_parquet(tmp_path / "out" / "errors.parquet")) == 1
 
 

@@ -38,7 +38,7 @@ def test_eml_plugin_reads_mail(tmp_path):
     assert main(["run", "--corpus", str(corpus), "--out", str(out), "--quiet", "--config", str(cfg), "--model", "blank"]) == 0
     doc = pd.read_parquet(out / "documents.parquet").iloc[0]
     assert (doc["doc_id"], doc["format"], doc["title"]) == ("radwege", "eml", "Neue Radwege in Hamm")
-    assert (doc["doc_date"], doc["doc_date_source"]) == ("2025-03-14", "eml")
+    assert (str(doc["doc_date"]), doc["doc_date_source"]) == ("2025-03-14", "eml")  # a DATE (contract v2)
     assert doc["text"].startswith("Sehr geehrte Damen und Herren,")
     dates = pd.read_parquet(out / "dates.parquet")
     assert dates["value"].tolist() == ["2025-03-17"]  # `am kommenden Montag` from the mail's date

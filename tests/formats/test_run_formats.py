@@ -110,7 +110,7 @@ def test_pdf_rows_and_their_pages(out):
     assert fig["unit"] == "Antrag" and fig["qualifier"] == ">"
     page = pages.query("doc_id == 'bericht' and start_char <= @fig.start_char and end_char >= @fig.end_char")
     assert page["page"].tolist() == [1]
-    assert docs.loc["bericht", "doc_date"] == "2025-03-12" and docs.loc["bericht", "doc_date_source"] == "text"
+    assert str(docs.loc["bericht", "doc_date"]) == "2025-03-12" and docs.loc["bericht", "doc_date_source"] == "text"
     assert "Bürgermeister" in docs.loc["bericht", "text"]
 
 
@@ -120,7 +120,7 @@ def test_docx_key_value_table_feeds_metadata_and_figures(out):
     assert {("Ort", "Hamm", "header"), ("Einsatzkräfte", "42", "header"), ("author", "Pressestelle Hamm", "properties")} <= set(
         zip(rows.key, rows.value, rows.section))
     docs = _t(out, "documents").set_index("doc_id")
-    assert (docs.loc["einsatz", "doc_date"], docs.loc["einsatz", "doc_date_source"]) == ("2025-03-14", "header")
+    assert (str(docs.loc["einsatz", "doc_date"]), docs.loc["einsatz", "doc_date_source"]) == ("2025-03-14", "header")
     assert docs.loc["einsatz", "title"] == "Einsatzbericht Feuerwehr Hamm"
     figures = _t(out, "figures")
     f = figures[figures.doc_id == "einsatz"]
@@ -132,7 +132,7 @@ def test_docx_key_value_table_feeds_metadata_and_figures(out):
 
 def test_html_date_title_and_rows(out):
     docs = _t(out, "documents").set_index("doc_id")
-    assert (docs.loc["seite", "doc_date"], docs.loc["seite", "doc_date_source"]) == ("2025-03-14", "html")
+    assert (str(docs.loc["seite", "doc_date"]), docs.loc["seite", "doc_date_source"]) == ("2025-03-14", "html")
     assert docs.loc["seite", "title"] == "Neue Radwege für Hamm"
     assert "Cookies" not in docs.loc["seite", "text"]
     dates = _t(out, "dates")
