@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 
-from .ingest import DocumentError
+from .formats.decoding import DocumentError
 
 _IDENTIFIER = None
 _LOCK = threading.Lock()

@@ -78,7 +78,7 @@ BLIND2 = "blind2"  # second blind set: measured, never used to change rules
 def gold_documents(gold_root: Path, subdir: str | None = None) -> list[dict]:
     """(text, anchor, metadata, regions, gold entries) per gold file of `dates/` (or of
     `dates/<subdir>/`)."""
-    from ..ingest import normalise_text, parse_structure
+    from ..layout import normalise_text, parse_structure
 
     docs = []
     folder = gold_root / "dates" / subdir if subdir else gold_root / "dates"

@@ -60,7 +60,7 @@ class Runner:
         self.nlp, self.info = build_nlp(load_config(model=model))
 
     def figures(self, text: str) -> list[dict]:
-        from ..ingest import normalise_text, parse_structure
+        from ..layout import normalise_text, parse_structure
 
         text = normalise_text(text)
         doc = self.nlp.make_doc(text)

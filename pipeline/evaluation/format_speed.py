@@ -21,7 +21,12 @@ import time
 from pathlib import Path
 
 from ..formats import extract_bytes
-from ..formats.samples import docx_from_text, html_from_text, md_from_text, pdf_from_text
+from ..formats.samples import (
+    docx_from_text,
+    html_from_text,
+    md_from_text,
+    pdf_from_text,
+)
 
 WRITERS = {
     ".txt": lambda title, paras: ("\n\n".join([title] + paras)).encode("utf-8"),

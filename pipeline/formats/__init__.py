@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata as _md
 from typing import Protocol
 
-from ..ingest import DocumentError, normalise_text
+from ..layout import normalise_text
+from .decoding import DocumentError
 
 __all__ = [
     "DocumentError", "Extraction", "Extractor", "TextBuilder", "check_size", "extract_bytes", "extractor_for", "library_version",

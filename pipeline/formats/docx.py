@@ -17,8 +17,16 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ..ingest import DocumentError
-from . import Extraction, TextBuilder, kv_pairs, library_version, limit, properties, register
+from . import (
+    Extraction,
+    TextBuilder,
+    kv_pairs,
+    library_version,
+    limit,
+    properties,
+    register,
+)
+from .decoding import DocumentError
 from .markdown import finish
 
 

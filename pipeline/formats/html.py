@@ -17,8 +17,9 @@ from __future__ import annotations
 import codecs
 import re
 
-from ..ingest import DocumentError, decode, normalise_text
+from ..layout import normalise_text
 from . import Extraction, library_version, properties, register
+from .decoding import DocumentError, decode
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # WHATWG: labels that mean windows-1252 when a page declares them

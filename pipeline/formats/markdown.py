@@ -18,8 +18,8 @@ import re
 
 from markdown_it import MarkdownIt
 
-from ..ingest import decode
 from . import Extraction, TextBuilder, kv_pairs, library_version, register
+from .decoding import decode
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 _DROP_BLOCKS = {"fence", "code_block", "html_block", "hr"}

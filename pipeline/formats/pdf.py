@@ -21,8 +21,8 @@ import io
 import logging
 import re
 
-from ..ingest import DocumentError
 from . import Extraction, TextBuilder, library_version, limit, properties, register
+from .decoding import DocumentError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable-structure warnings are noise here
 

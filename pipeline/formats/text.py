@@ -1,14 +1,15 @@
 """Plain text (`.txt`, and every suffix no other extractor claims): today's reader.
 
-Bytes are decoded by `ingest.decode` (UTF-8 with or without BOM, else charset-normalizer
-with a cp1252 preference) and normalised by `ingest.normalise_text`; header tables and
-footers are found later by `ingest.parse_structure`, as for every format.
+Bytes are decoded by `formats.decoding.decode` (UTF-8 with or without BOM, else charset-normalizer
+with a cp1252 preference) and normalised by `layout.normalise_text`; header tables and
+footers are found later by `layout.parse_structure`, as for every format.
 """
 
 from __future__ import annotations
 
-from ..ingest import decode, normalise_text
+from ..layout import normalise_text
 from . import Extraction, library_version, register
+from .decoding import decode
 
 
 class TextExtractor:

@@ -1,0 +1,66 @@
+"""Bytes -> text for the text formats (`.txt`, `.md`, HTML without a charset), and the error
+a document that cannot be read raises (it lands in the `errors` table; the run goes on).
+
+Layer 1: used by the format extractors, the language check and the ingest stage.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+
+class DocumentError(Exception):
+    """One document cannot be read; it goes to the `errors` table and the run goes on."""
+
+    def __init__(self, error: str, message: str, stage: str | None = None):
+        self.error = error
+        self.message = message
+        self.stage = stage  # the `errors.stage` when not `ingest` (e.g. `language`)
+        super().__init__(message)
+
+
+_BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x7fELF")
+_WESTERN = ("utf_8", "cp1252", "latin_1", "iso8859_15", "iso8859_1", "utf_16", "utf_32")
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Bytes -> (text, encoding name).  UTF-8 (with or without BOM) first, then a detector.
+
+    German legacy files are nearly always cp1252 or latin-1; when charset-normalizer's best
+    guess is some other single-byte code page we prefer cp1252, which decodes the same
+    umlauts and ß and also the typographic quotes of Windows editors.
+    """
+    if any(raw.startswith(m) for m in _BINARY_MAGIC) or b"\x00" in raw[:4096] and not _looks_utf16(raw):
+        raise DocumentError("binary", "binary file, not text")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_utf16(raw):
+        return raw.decode("utf-16"), "utf-16"
+    best = from_bytes(raw).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    if encoding not in _WESTERN:
+        encoding = "cp1252"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "latin_1", raw.decode("latin_1")
+    if _control_ratio(text) > 0.05:
+        raise DocumentError("binary", "binary file, not text")
+    return text, encoding
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return bad / len(text)
