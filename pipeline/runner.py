@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import CONTRACT_VERSION, __version__
-from .ingest import DocRecord, DocumentError, discover, ingest_document, read_metadata_csv
+from .faults import checkpoint
+from .ingest import DocRecord, DocumentError, display_path, doc_id_for, ingest_document, read_metadata, walk_corpus
 from .rules import load_rules
 from .tokenize import build_nlp, make_doc
 
@@ -176,6 +177,7 @@ def _record_key(rec: DocRecord) -> str:
 class ResultCache:
     def __init__(self, root: Path | None):
         self.root = root
+        self.warnings: list[str] = []
 
     def get(self, rec: DocRecord) -> DocResult | None:
         if self.root is None:
@@ -192,12 +194,17 @@ class ResultCache:
     def put(self, rec: DocRecord, res: DocResult) -> None:
         if self.root is None or res.error is not None:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{_record_key(rec)}.json.gz"
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         payload = json.dumps({"document": res.document, "tables": res.tables}, ensure_ascii=False, default=str)
-        tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
-        os.replace(tmp, path)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk: the cache is an optimisation, the run goes on
+            tmp.unlink(missing_ok=True)
+            self.warnings.append(f"result cache switched off: cannot write {self.root} ({exc.strerror})")
+            self.root = None
 
 
 # --------------------------------------------------------------------------- corpus run
@@ -210,6 +217,8 @@ class RunOutcome:
     rules_manifest: list[dict]
     n_cached: int
     fingerprint: str
+    warnings: list[str] = field(default_factory=list)  # printed and kept in run.json
+    extensions: list[str] = field(default_factory=list)
 
 
 def run_corpus(
@@ -228,19 +237,31 @@ def run_corpus(
     timings["setup"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    files = discover(corpus, config.get("ingest", {}).get("extensions", [".txt", ".md"]))
-    meta = read_metadata_csv(corpus)
+    extensions = config.get("ingest", {}).get("extensions", [".txt", ".md"])
+    files, walk_problems = walk_corpus(corpus, extensions)
+    meta = read_metadata(corpus)
     records: list[DocRecord] = []
-    errors: list[dict] = []
-    from .ingest import doc_id_for
-
+    errors: list[dict] = [
+        {"path": w.path, "doc_id": None, "stage": "ingest", "error": w.error, "message": w.message} for w in walk_problems
+    ]
+    warnings = list(meta.warnings)
+    first_path: dict[str, str] = {}
     for path in files:
+        doc_id = doc_id_for(path, corpus)
+        rel = display_path(path.relative_to(corpus).as_posix())
+        if doc_id in first_path:  # `a.txt` and `a.md`: one doc_id, two files
+            errors.append({"path": rel, "doc_id": doc_id, "stage": "ingest", "error": "duplicate_doc_id",
+                           "message": f"doc_id {doc_id!r} is already taken by {first_path[doc_id]}; rename one of the files"})
+            continue
+        first_path[doc_id] = rel
         try:
-            records.append(ingest_document(path, corpus, meta.get(doc_id_for(path, corpus)), config, rules))
+            records.append(ingest_document(path, corpus, meta.rows.get(doc_id), config, rules))
         except DocumentError as exc:
-            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+            errors.append(_error(rel, "ingest", exc))
         except Exception as exc:  # noqa: BLE001
-            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+            errors.append(_error(rel, "ingest", exc))
+    warnings.extend(meta.unmatched(set(first_path)))
+    checkpoint("ingest")
     timings["ingest"] += time.perf_counter() - t0
 
     fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
@@ -267,6 +288,7 @@ def run_corpus(
             if res.error is None:
                 cache.put(by_id[res.doc_id], res)
             bar.update(1)
+        checkpoint("process")
 
     if workers > 1 and len(todo) > batch_size:
         ctx = mp.get_context("spawn" if sys.platform == "darwin" else "fork")
@@ -288,6 +310,8 @@ def run_corpus(
         rules_manifest=rules.manifest(),
         n_cached=n_cached,
         fingerprint=fingerprint,
+        warnings=warnings + cache.warnings,
+        extensions=list(extensions),
     )
 
 
@@ -321,4 +345,5 @@ def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds:
         "timings_seconds": {k: round(v, 4) for k, v in sorted(outcome.timings.items())},
         "total_seconds": round(seconds, 3),
         "fingerprint": outcome.fingerprint,
+        "warnings": list(outcome.warnings),
     }

@@ -87,7 +87,7 @@ def test_not_utf8(tmp_path, capsys):
     layer = layer_with(tmp_path, GENDER, "markers: ['/']\n# Grüße\n".encode("cp1252"))
     code, out = check(capsys, "--rules", str(layer))
     assert code == 1
-    assert f"{layer / GENDER}: not UTF-8" in out
+    assert f"{layer / GENDER}:2: not UTF-8 (byte 0xfc in column 5)" in out  # a line, not a byte offset
 
 
 def test_invalid_jsonl(tmp_path, capsys):
