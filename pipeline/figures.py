@@ -384,6 +384,7 @@ class Finder:
 
     def __init__(self, doc: Doc, fr: FigureRules):
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token: read it once, not per figure
         self.fr = fr
         self.n = len(doc)
         self.blocked = [False] * self.n
@@ -1088,7 +1089,7 @@ class Finder:
         if num.end_char is not None and unit_end == num.end:
             e_char = num.end_char
         row.pop("_noun_i", None)
-        row.update(start_char=s_char, end_char=e_char, text=doc.text[s_char:e_char], _end_tok=max(unit_end, end),
+        row.update(start_char=s_char, end_char=e_char, text=self.text[s_char:e_char], _end_tok=max(unit_end, end),
                    _sent=doc[num.start].sent.start if doc.has_annotation("SENT_START") else 0, _start_tok=q_start, _num_end=end)
         row["value"] = float(row["value"])
         if row["value_max"] is not None:
@@ -1227,7 +1228,7 @@ class Finder:
                 # `zwei Euro und fünfzig Cent`, `15 Dollar 50`
                 f["value"] += nxt["value"] if nxt["kind"] == "money" else nxt["value"] / 100
                 f["end_char"] = nxt["end_char"]
-                f["text"] = doc.text[f["start_char"] : f["end_char"]]
+                f["text"] = self.text[f["start_char"] : f["end_char"]]
                 f["_end_tok"] = nxt["_end_tok"]
                 del figures[k + 1]
                 continue
