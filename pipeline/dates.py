@@ -97,7 +97,7 @@ def find_dates(doc: Doc, grammar: Grammar) -> list[dict]:
     """The `dates` rows for one Doc (prose outside header/footer + header date values)."""
     text = doc.text
     anchor = doc._.doc_date or None
-    regions = [(s, e) for s, e, k in (doc._.regions or ()) if k in ("header", "footer")]
+    regions = [(s, e) for s, e, k in (doc._.regions or ()) if k in ("header", "footer", "code")]
     sentences = None
     if doc.has_annotation("SENT_START"):
         sentences = [(s.start_char, s.end_char) for s in doc.sents]

@@ -364,6 +364,28 @@ def parse_structure(text: str, max_footer_value_words: int = 6) -> tuple[list[di
     return meta, regions
 
 
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def code_regions(text: str) -> list[tuple[int, int, str]]:
+    """Markdown fenced code blocks (```` ``` ```` or `~~~`) as non-prose regions `code`:
+    no stage reads figures, dates or names out of code.  An unclosed fence runs to the
+    end of the text (as in CommonMark)."""
+    out: list[tuple[int, int, str]] = []
+    opened: tuple[int, str, int] | None = None
+    for s, e, line in _lines(text):
+        m = _FENCE.match(line)
+        if opened is None:
+            if m:
+                opened = (s, m.group(1)[0], len(m.group(1)))
+        elif m and m.group(1)[0] == opened[1] and len(m.group(1)) >= opened[2] and not line[m.end():].strip():
+            out.append((opened[0], e, "code"))
+            opened = None
+    if opened is not None:
+        out.append((opened[0], len(text), "code"))
+    return out
+
+
 # --------------------------------------------------------------------------- document
 def ingest_document(
     path: Path,
@@ -389,6 +411,8 @@ def ingest_document(
         encoding=encoding,
     )
     rec.metadata, rec.regions = parse_structure(text, config.get("ingest", {}).get("max_footer_value_words", 6))
+    if path.suffix.lower() == ".md":
+        rec.regions = sorted(rec.regions + code_regions(text))
 
     meta_row = meta_row or {}
     for col in ("source", "url", "title"):

@@ -55,8 +55,9 @@ def add_rows(doc: Doc, table: str, rows: list[dict]) -> None:
     doc._.rows.setdefault(table, []).extend(rows)
 
 
-def in_regions(doc: Doc, start: int, end: int, kinds: tuple[str, ...] = ("header", "footer")) -> bool:
-    """True when the character range overlaps a non-prose region (header table, footer)."""
+def in_regions(doc: Doc, start: int, end: int, kinds: tuple[str, ...] = ("header", "footer", "code")) -> bool:
+    """True when the character range overlaps a non-prose region (header table, footer,
+    Markdown code block)."""
     return any(s < end and start < e for s, e, k in (doc._.regions or ()) if k in kinds)
 
 
