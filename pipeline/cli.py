@@ -1,7 +1,8 @@
 """Command line: `python -m pipeline run|rules check|explain` (also `de-pipeline`).
 
 Exit codes: 0 success; 1 rule files invalid, or no document could be processed;
-2 bad input (missing corpus, unreadable metadata.csv, unwritable output, bad model).
+2 bad input (missing or empty corpus, invalid metadata.csv, output folder unwritable,
+full or locked by another run, bad model).
 Every failure the user can fix is one line on stderr, never only a traceback.
 """
 
