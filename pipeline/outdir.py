@@ -236,9 +236,14 @@ def publish(out: Path, run_dir: Path) -> None:
     _symlink_atomic(f"{RUNS}/{run_dir.name}", out / CURRENT, ".current.tmp-")
     _fsync_dir(out)
     checkpoint("swapped")
-    if old is not None and old.resolve() != run_dir.resolve():
-        shutil.rmtree(old, ignore_errors=True)
-    # a table the previous run had and this one has not (a plugin switched off)
-    for p in sorted(out.iterdir()):
-        if p.is_symlink() and os.readlink(p) == f"{CURRENT}/{p.name}" and p.name not in names:
-            p.unlink()
+    # The new set is live: what follows is tidying, and a failure in it (which the next
+    # run's `clean_stale` repeats) must not be reported as a failed write.
+    try:
+        if old is not None and old.resolve() != run_dir.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+        # a table the previous run had and this one has not (a plugin switched off)
+        for p in sorted(out.iterdir()):
+            if p.is_symlink() and os.readlink(p) == f"{CURRENT}/{p.name}" and p.name not in names:
+                p.unlink()
+    except OSError:
+        pass

@@ -191,7 +191,7 @@ def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> d
             counts = _write_set(run_dir, tables, run_json)
             publish_output_set(out, run_dir)
         except OSError as exc:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            discard_output_set(out, run_dir)
             raise OutputError(output_os_message(out, exc)) from None
     return counts
 
@@ -235,6 +235,15 @@ def publish_output_set(out: Path, run_dir: Path) -> None:
     from .outdir import publish
 
     publish(out, run_dir)
+
+
+def discard_output_set(out: Path, run_dir: Path) -> None:
+    """Remove an unfinished run folder (never the live one)."""
+    from .outdir import current_target
+
+    live = current_target(out)
+    if live is None or live.resolve() != run_dir.resolve():
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def output_os_message(out: Path, exc: BaseException) -> str:

@@ -268,3 +268,44 @@ def test_full_disk_from_the_parquet_writer(tmp_path, sets, monkeypatch, capsys):
     assert run(new, out, "--no-cache") == 2
     assert "no space left on device" in capsys.readouterr().err
     assert assert_one_complete_set(out, old_set, new_set) == "old"
+
+
+def test_full_disk_for_the_cache_is_a_warning_and_the_run_goes_on(tmp_path, report_corpus, monkeypatch, capsys):
+    import errno
+    from pathlib import Path as _Path
+
+    real = _Path.write_bytes
+
+    def full(self, data):
+        if ".cache" in self.parts:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(_Path, "write_bytes", full)
+    out = tmp_path / "out"
+    assert run(report_corpus, out) == 0
+    err = capsys.readouterr().err
+    assert f"warning: result cache switched off: cannot write {out / '.cache'}" in err
+    assert len(pd.read_parquet(out / "documents.parquet")) == 1
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert any("result cache switched off" in w for w in info["warnings"])
+
+
+def test_a_table_that_disappears_loses_its_link(tmp_path, report_corpus):
+    """A plugin table of the previous run (plates) is not left as a dangling contract path."""
+    import yaml
+
+    from pipeline.config import DEFAULT_CONFIG
+
+    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    cfg["plugins"] = ["pipeline.plugins.plates"]
+    cfg["stages"] = cfg["stages"] + ["de_plates"]
+    path = tmp_path / "plates.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    (report_corpus / "unfall.txt").write_text("Ein Auto mit dem Kennzeichen HM-AB 123 fuhr davon.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(report_corpus, out, "--config", str(path)) == 0
+    assert (out / "plates.parquet").is_symlink() and (out / "plates.parquet").exists()
+    assert run(report_corpus, out) == 0
+    assert not os.path.lexists(out / "plates.parquet")
+    assert (out / "documents.parquet").exists()
