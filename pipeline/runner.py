@@ -156,7 +156,7 @@ def _process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
 # text.  What a stage links across a whole document (a surname back to the full name, an
 # abbreviation to its definition) does not cross a segment boundary.
 LONG_DOCUMENT_CHARS = 1_000_000
-SEGMENT_CHARS = 200_000
+SEGMENT_CHARS = 100_000
 
 
 def long_document_limits(config: dict) -> tuple[int, int]:
