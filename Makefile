@@ -17,7 +17,10 @@ DATA   ?= $(SHARED)/data
 EVAL   ?= $(SHARED)/eval
 export PIPELINE_SHARED := $(abspath $(SHARED))
 
-RULES_ARGS := $(foreach r,$(RULES),--rules $(r))
+# RULES is a space-separated list of folders (so a rules folder name cannot hold a space);
+# CORPUS, OUT and the other paths may.  Exit codes are the CLI's (README); make itself
+# reports a failed command as `Error N` and exits 2, so scripts call the CLI directly.
+RULES_ARGS := $(foreach r,$(RULES),--rules "$(r)")
 STAMP := $(VENV)/.installed
 
 .PHONY: help install run serve test bench rules-check explain report model eval eval-ner eval-lemma \
@@ -43,7 +46,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT) --model $(MODEL) --workers $(WORKERS) $(RULES_ARGS)
+	"$(PY)" -m pipeline run --corpus "$(CORPUS)" --out "$(OUT)" --model "$(MODEL)" --workers "$(WORKERS)" $(RULES_ARGS)
 
 serve: $(STAMP)
 	$(PY) -m pipeline serve --host $(HOST) --port $(PORT) --model $(MODEL) $(RULES_ARGS)
@@ -63,7 +66,7 @@ explain: $(STAMP)
 	$(PY) -m pipeline explain $(if $(DOC),--doc "$(DOC)" --corpus $(CORPUS),"$(TEXT)") --model $(MODEL) $(RULES_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pipeline.bench --data $(DATA) --out bench/results.json
+	$(PY) -m pipeline.bench --data "$(DATA)" --out bench/results.json
 
 eval: eval-ner eval-lemma eval-entities eval-dates eval-figures
 
@@ -72,28 +75,28 @@ eval-entities: $(STAMP)
 
 eval-dates: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[eval]"
-	$(PY) -m pipeline.evaluation.dates --eval $(EVAL) --data $(DATA) --gold tests/gold
+	$(PY) -m pipeline.evaluation.dates --eval "$(EVAL)" --data "$(DATA)" --gold tests/gold
 
 eval-figures: $(STAMP)
-	$(PY) -m pipeline.evaluation.figures --eval $(EVAL) --gold tests/gold
+	$(PY) -m pipeline.evaluation.figures --eval "$(EVAL)" --gold tests/gold
 
 # ---- the embedded model (issue: model) ------------------------------------
 model: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[train]"
-	$(PY) -m pipeline.training train --data $(DATA)
+	$(PY) -m pipeline.training train --data "$(DATA)"
 
 eval-ner: $(STAMP)
-	$(PY) -m pipeline.training eval-ner --data $(DATA)
+	$(PY) -m pipeline.training eval-ner --data "$(DATA)"
 
 eval-lemma: $(STAMP)
-	$(PY) -m pipeline.training eval-lemma --data $(DATA)
+	$(PY) -m pipeline.training eval-lemma --data "$(DATA)"
 
 bench-model: $(STAMP)
-	$(PY) -m pipeline.training bench --data $(DATA)
+	$(PY) -m pipeline.training bench --data "$(DATA)"
 
 # ---- compiled gazetteer (committed; rebuild after changing the raw data) --
 gazetteer: $(STAMP)
-	$(PY) -m pipeline.gazetteer build --data $(DATA)
+	$(PY) -m pipeline.gazetteer build --data "$(DATA)"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

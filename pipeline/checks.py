@@ -42,8 +42,8 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
                 rules.lines(f)
         except RuleError as exc:
             problems.append(exc)
-    if problems:
-        return _dedupe(problems)
+    # no early return: the stage checkers below report the other files' problems in the
+    # same round (a file that did not parse repeats its one problem, deduplicated below)
     nlp = None
     if run_examples:
         from .assembly import build_nlp
@@ -57,16 +57,17 @@ def check_rules(config: dict, run_examples: bool = True) -> list[RuleError]:
             problems.extend(checker(rules, config, nlp))
         except RuleError as exc:
             problems.append(exc)
-    if run_examples:
-        from .rulebook import COMPILED, stress_test_regex
+    # `run` applies the same validation as `rules check`, examples aside: a pattern that
+    # backtracks catastrophically stops the run before any document is read
+    from .rulebook import COMPILED, stress_test_regex
 
-        in_use = {str(f.path) for f in rules.files()}
-        for (path, line, _), rx in sorted(COMPILED.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2])):
-            if path not in in_use:  # compiled earlier in this process from other layers
-                continue
-            problem = stress_test_regex(rx, path, line)
-            if problem is not None:
-                problems.append(problem)
+    in_use = {str(f.path) for f in rules.files()}
+    for (path, line, _), rx in sorted(COMPILED.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2])):
+        if path not in in_use:  # compiled earlier in this process from other layers
+            continue
+        problem = stress_test_regex(rx, path, line)
+        if problem is not None:
+            problems.append(problem)
     return _dedupe(problems)
 
 

@@ -1,8 +1,8 @@
 """Command line: `python -m pipeline run|rules check|explain|report|serve` (also `de-pipeline`).
 
 Exit codes (also in `--help`): 0 success; 1 rule files invalid; 2 bad input (missing
-corpus, unreadable metadata.csv, bad configuration, unwritable output, bad model, no run
-to report on); 3 no document could be processed; 130 interrupted.
+or empty corpus, invalid metadata.csv, bad configuration, output folder unwritable, full
+or locked by another run, bad model, no run to report on); 3 no document could be processed; 130 interrupted.
 Every failure the user can fix is one line on stderr, never only a traceback.
 Diagnostics go through `logging` (`--log-level`, `--verbose`); the progress bar is shown
 only on a terminal.
@@ -135,15 +135,20 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            return cmd_run(args)
-        if args.command == "rules":
-            return cmd_rules_check(args)
-        if args.command == "explain":
-            return cmd_explain(args)
-        if args.command == "serve":
-            return cmd_serve(args)
-        if args.command == "report":
-            return cmd_report(args)
+            code = cmd_run(args)
+        elif args.command == "rules":
+            code = cmd_rules_check(args)
+        elif args.command == "serve":
+            code = cmd_serve(args)
+        elif args.command == "report":
+            code = cmd_report(args)
+        else:
+            code = cmd_explain(args)
+        sys.stdout.flush()  # a closed pipe (`explain ... | head -3`) surfaces here, not at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -152,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     except (IngestError, ModelError) as exc:
         _fail(str(exc))
     return EXIT_INPUT
+
+
+def _silence_stdout() -> None:
+    """The reader of our output went away (`| head`): stop writing, no traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _config(args):
@@ -173,7 +189,8 @@ def cmd_run(args) -> int:
     from .ingest import IngestError
     from .rulebook import RuleError
     from .runner import run_corpus, run_info
-    from .write import OutputError, collect_tables, ensure_writable, write_outputs
+    from .outdir import OutputBusy, OutputLock, clean_stale
+    from .write import OutputError, collect_tables, ensure_writable, output_os_message, write_outputs
 
     if args.workers < 1:
         _fail("--workers must be at least 1")
@@ -189,26 +206,34 @@ def cmd_run(args) -> int:
             _fail(f"{len(problems)} problem(s) in rule files; nothing was processed", EXIT_RULES)
         ensure_writable(args.out)
         log.info("corpus %s -> %s (model %s, %d worker(s))", args.corpus, args.out, config.get("model"), args.workers)
-        outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
-                             progress=not args.quiet, use_cache=not args.no_cache)
-        log.info("%d document(s) processed, %d from cache, %d error(s)", len(outcome.results), outcome.n_cached, len(outcome.errors))
-        t0 = time.perf_counter()
-        tables = collect_tables(outcome.results, outcome.errors)
-        info = run_info(outcome, config, {}, time.perf_counter() - started, args.corpus, args.out)
-        outcome.timings["write"] = 0.0
-        counts = write_outputs(args.out, tables, info)
-        outcome.timings["write"] = time.perf_counter() - t0
-        log.info("tables written: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
-        if not args.no_cache and not args.keep_cache:
-            from .runner import prune_cache
+        with OutputLock(args.out):
+            clean_stale(args.out)
+            outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
+                                 progress=not args.quiet, use_cache=not args.no_cache)
+            for warning in outcome.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            if not outcome.results and not outcome.errors:
+                _fail(f"no documents in {args.corpus} (looked for {', '.join(outcome.extensions)}); nothing was written")
+            log.info("%d document(s) processed, %d from cache, %d error(s)", len(outcome.results), outcome.n_cached, len(outcome.errors))
+            t0 = time.perf_counter()
+            tables = collect_tables(outcome.results, outcome.errors)
+            info = run_info(outcome, config, {}, time.perf_counter() - started, args.corpus, args.out)
+            outcome.timings["write"] = 0.0
+            counts = write_outputs(args.out, tables, info)
+            outcome.timings["write"] = time.perf_counter() - t0
+            log.info("tables written: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
+            if not args.no_cache and not args.keep_cache:
+                from .runner import prune_cache
 
-            removed = prune_cache(args.out, outcome.fingerprint)
-            if removed:
-                log.info("cache: removed %d stale configuration folder(s) from %s/.cache", removed, args.out)
+                removed = prune_cache(args.out, outcome.fingerprint)
+                if removed:
+                    log.info("cache: removed %d stale configuration folder(s) from %s/.cache", removed, args.out)
     except RuleError as exc:
         _fail(exc.format(), EXIT_RULES)
-    except (IngestError, ModelError, OutputError) as exc:
+    except (IngestError, ModelError, OutputError, OutputBusy) as exc:
         _fail(str(exc))
+    except OSError as exc:  # the disk failed under us (full disk, ...): one line, exit 2
+        _fail(output_os_message(args.out, exc))
     total = time.perf_counter() - started
     if not args.quiet:
         _summary(outcome, counts, total, args.out)
@@ -261,7 +286,13 @@ def cmd_explain(args) -> int:
     config = _config(args)
     if not args.text and not args.doc:
         _fail("give a German TEXT or --doc DOC_ID")
-    print(explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date))
+    if args.date is not None and not _valid_date(args.date):
+        _fail(f"--date {args.date!r} is not a valid date (ISO YYYY-MM-DD)")
+    report = explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date)
+    if report.startswith("error in stage "):
+        print(f"error: {report[len('error in '):]}", file=sys.stderr)
+        return EXIT_RULES
+    print(report)
     return EXIT_OK
 
 
@@ -299,6 +330,19 @@ def cmd_report(args) -> int:
         _fail(str(exc))
     print(f"report: {index}")
     return EXIT_OK
+
+
+def _valid_date(value: str) -> bool:
+    import datetime
+    import re
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,6 +53,15 @@ class LanguageCheckConfig(BaseModel):
     min_paragraph_chars: int = Field(40, ge=0)
 
 
+class LongDocumentsConfig(BaseModel):
+    """Documents longer than `one_pass_chars` are processed in segments (README: Long documents)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    one_pass_chars: int = Field(1_000_000, ge=1)
+    segment_chars: int = Field(100_000, ge=1)
+
+
 class PipelineConfig(BaseModel):
     """Every key a configuration file may have (see pipeline/config.yaml)."""
 
@@ -66,6 +75,7 @@ class PipelineConfig(BaseModel):
     formats: FormatsConfig = Field(default_factory=FormatsConfig)
     languages: list[str] = Field(default_factory=lambda: ["de"])
     language_check: LanguageCheckConfig = Field(default_factory=LanguageCheckConfig)
+    long_documents: LongDocumentsConfig = Field(default_factory=LongDocumentsConfig)
     rules: list[str] = Field(default_factory=list)
 
 

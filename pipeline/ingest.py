@@ -15,8 +15,12 @@ rules): it can run in any process.
 from __future__ import annotations
 
 import csv
+import datetime
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -60,33 +64,125 @@ class DocRecord:
 METADATA_COLUMNS = ("doc_date", "source", "url", "title")
 
 
+@dataclass
+class WalkProblem:
+    """A path the corpus walk met that is not a document: it becomes an `errors` row."""
+
+    path: str  # relative to the corpus root, `/`-separated
+    error: str  # symlink_loop | broken_symlink | unreadable | not_a_file | unsupported
+    message: str
+
+
 def discover(corpus: Path, extensions: list[str]) -> list[Path]:
     """Every document file below `corpus`, in a deterministic order."""
+    return walk_corpus(corpus, extensions)[0]
+
+
+def walk_corpus(corpus: Path, extensions: list[str]) -> tuple[list[Path], list[WalkProblem]]:
+    """Every path below `corpus`: the document files, and a problem for every other one.
+
+    Hidden names (`.git`, `.DS_Store`) and the root `metadata.csv` are not inputs.  Folder
+    symlinks are followed unless they lead back to a folder being walked (a loop); a
+    symlink loop, a dangling symlink, an unreadable folder, a device/FIFO/socket and a file
+    of a type this pipeline does not read each come back as a `WalkProblem`.
+    """
     if not corpus.exists():
         raise IngestError(f"corpus folder not found: {corpus}")
     if not corpus.is_dir():
         raise IngestError(f"corpus is not a folder: {corpus}")
     exts = {e.lower() for e in extensions}
-    files = [
-        p
-        for p in corpus.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in exts
-        and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(corpus).as_posix())
+    files: list[Path] = []
+    problems: list[WalkProblem] = []
+
+    def rel(p: Path) -> str:
+        return display_path(p.relative_to(corpus).as_posix())
+
+    def visit(folder: Path, ancestors: frozenset) -> None:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            problems.append(WalkProblem(rel(folder), "unreadable", f"cannot list folder: {exc.strerror}"))
+            return
+        for name in names:
+            if name.startswith(".") or (folder == corpus and name == "metadata.csv"):
+                continue
+            p = folder / name
+            try:
+                st = os.stat(p)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    problems.append(WalkProblem(rel(p), "symlink_loop", "symlink loop (the link leads back to itself); not read"))
+                elif p.is_symlink():
+                    problems.append(WalkProblem(rel(p), "broken_symlink", f"symlink to a missing target ({os.readlink(p)}); not read"))
+                else:
+                    problems.append(WalkProblem(rel(p), "unreadable", f"cannot read: {exc.strerror}"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                real = os.path.realpath(p)
+                if real in ancestors:
+                    problems.append(WalkProblem(rel(p), "symlink_loop", "symlinked folder leads back to a folder above it; not followed"))
+                else:
+                    visit(p, ancestors | {real})
+            elif not stat.S_ISREG(st.st_mode):
+                problems.append(WalkProblem(rel(p), "not_a_file", "not a regular file (device, FIFO or socket); not read"))
+            elif p.suffix.lower() in exts:
+                files.append(p)
+            else:
+                problems.append(WalkProblem(rel(p), "unsupported", f"not a document type this pipeline reads ({', '.join(sorted(exts))}); not read"))
+
+    visit(corpus, frozenset({os.path.realpath(corpus)}))
+    files.sort(key=lambda p: p.relative_to(corpus).as_posix())
+    problems.sort(key=lambda w: w.path)
+    return files, problems
+
+
+def display_path(path: str) -> str:
+    """A file name as text: bytes that are not UTF-8 are shown as `\\xNN` (storable, stable)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def doc_id_for(path: Path, corpus: Path) -> str:
-    rel = path.relative_to(corpus).as_posix()
+    rel = display_path(path.relative_to(corpus).as_posix())
     return rel[: -len(path.suffix)] if path.suffix else rel
+
+
+@dataclass
+class MetadataFile:
+    """`metadata.csv`, read: rows by doc_id, the line of each, and warnings to report."""
+
+    path: Path | None = None
+    rows: dict[str, dict] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def unmatched(self, doc_ids: set[str]) -> list[str]:
+        """Warnings for rows whose doc_id names no document of the corpus."""
+        out = []
+        for doc_id, line in sorted(self.lines.items(), key=lambda kv: kv[1]):
+            if doc_id in doc_ids:
+                continue
+            hint = ""
+            stem, dot, ext = doc_id.rpartition(".")
+            if dot and stem in doc_ids:
+                hint = f" (a doc_id has no extension: {stem!r})"
+            out.append(f"{self.path}:{line}: doc_id {doc_id!r} matches no document in the corpus{hint}")
+        return out
 
 
 def read_metadata_csv(corpus: Path) -> dict[str, dict]:
     """`metadata.csv` rows by doc_id; a broken file is a corpus-level error."""
+    return read_metadata(corpus).rows
+
+
+def read_metadata(corpus: Path) -> MetadataFile:
+    """`metadata.csv` with its warnings (unknown columns, repeated doc_ids).
+
+    A broken file or an invalid value is a corpus-level error (`IngestError`): the run
+    stops before any document is processed, naming the file and line."""
     path = corpus / "metadata.csv"
+    result = MetadataFile(path=path)
     if not path.exists():
-        return {}
+        return result
     try:
         text, _ = decode(path.read_bytes())
         rows = list(csv.DictReader(text.splitlines()))
@@ -96,16 +192,29 @@ def read_metadata_csv(corpus: Path) -> dict[str, dict]:
         raise IngestError(f"{path}: metadata.csv needs a header row with a `doc_id` column")
     if rows and "doc_id" not in rows[0]:
         raise IngestError(f"{path}: metadata.csv needs a `doc_id` column")
-    out: dict[str, dict] = {}
+    if rows:
+        unknown = [c for c in rows[0] if c and c not in ("doc_id", *METADATA_COLUMNS)]
+        for col in unknown:
+            result.warnings.append(f"{path}:1: unknown column {col!r} ignored (known: doc_id, {', '.join(METADATA_COLUMNS)})")
     for lineno, row in enumerate(rows, 2):
+        if None in row:
+            result.warnings.append(f"{path}:{lineno}: more fields than columns; the extra ones are ignored")
         doc_id = (row.get("doc_id") or "").strip()
         if not doc_id:
             raise IngestError(f"{path}:{lineno}: empty doc_id")
         date = (row.get("doc_date") or "").strip()
         if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
             raise IngestError(f"{path}:{lineno}: doc_date must be ISO YYYY-MM-DD, got {date!r}")
-        out[doc_id] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-    return out
+        if date:
+            try:
+                datetime.date.fromisoformat(date)
+            except ValueError:
+                raise IngestError(f"{path}:{lineno}: doc_date {date!r} is not a valid date") from None
+        if doc_id in result.lines:
+            result.warnings.append(f"{path}:{lineno}: doc_id {doc_id!r} repeats line {result.lines[doc_id]}; this row wins")
+        result.rows[doc_id] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        result.lines[doc_id] = lineno
+    return result
 
 
 # --------------------------------------------------------------------------- bytes -> text
@@ -138,7 +247,7 @@ def ingest_bytes(raw: bytes, rel_path: str, doc_id: str, meta_row: dict | None, 
     text = ext.text
     rec = DocRecord(
         doc_id=doc_id,
-        path=rel_path,
+        path=display_path(rel_path),
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
         encoding=ext.encoding,

@@ -4,9 +4,10 @@ The entities stage refuses the first bad pattern it meets when it builds; this c
 reads every pattern file of every layer and reports *every* problem, one
 `file:line: message` each, so an analyst fixes a file in one round:
 
-- a missing or malformed `label`; a label that looks like a typo of a known one
-  (`org`, `PERSON`, `LOCATION` → "did you mean …?").  New labels are welcome
-  (`PROJECT`): a label is an upper-case identifier;
+- a missing or malformed `label`; a label not declared in `entities/labels*.yaml`
+  (every layer's) — one that looks like a typo of a declared one (`ROG`, `PRE`, `org`,
+  `PERSON` → "did you mean …?") or a new one that was never declared (`PROJECT` needs
+  one line in a labels file first);
 - a `pattern` that is neither a phrase nor a valid spaCy token pattern (validated by
   spaCy's own Matcher schema);
 - an exact duplicate (same label, same pattern) and a conflict (the same phrase with two
@@ -35,20 +36,72 @@ LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 PATTERN_GLOB = "entities/**/*.jsonl"
 
 
-def label_problem(label) -> str | None:
+LABELS_GLOB = "entities/labels*.yaml"
+
+
+def declared_labels(rules: Rules) -> tuple[dict[str, tuple[str, int]], list[RuleError]]:
+    """Labels declared in `entities/labels*.yaml` of every layer: label -> (file, line)."""
+    out: dict[str, tuple[str, int]] = {}
+    problems: list[RuleError] = []
+    for f in rules.files(LABELS_GLOB):
+        try:
+            data = rules.yaml(f)
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        labels = data.get("labels") if isinstance(data, dict) else None
+        if not isinstance(labels, dict) or not labels:
+            problems.append(RuleError(f.path, getattr(data, "line", 1) or 1, "expected `labels:` mapping each label to what it means"))
+            continue
+        for label in labels:
+            line = labels.key_lines.get(label) if hasattr(labels, "key_lines") else None
+            if not isinstance(label, str) or not LABEL_RE.match(label):
+                problems.append(RuleError(f.path, line, f"label {label!r} must be an upper-case identifier such as PROJECT"))
+                continue
+            out.setdefault(label, (str(f.path), line))
+    if not out and not problems:
+        out = {label: ("<built-in>", 0) for label in KNOWN_LABELS}
+    return out, problems
+
+
+def _typo_of(label: str, known) -> str | None:
+    """A declared label this one looks like a typo of: same letters in another order,
+    one letter changed, added or dropped, or a close spelling."""
+    up = label.upper()
+    for k in sorted(known):
+        if up == k and label != k:
+            return k
+    for k in sorted(known):
+        if sorted(up) == sorted(k) or _one_edit(up, k):
+            return k
+    close = get_close_matches(up, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close and up != close[0] else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 2:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def label_problem(label, declared=None) -> str | None:
+    """None for a declared label; else what is wrong with it (with "did you mean")."""
+    known = declared if declared is not None else dict.fromkeys(KNOWN_LABELS)
     if not isinstance(label, str) or not label.strip():
         return "pattern needs a non-empty string `label`"
-    if label in KNOWN_LABELS:
+    if label in known:
         return None
-    hint = LABEL_ALIASES.get(label.upper()) or (label.upper() if label.upper() in KNOWN_LABELS else None)
-    if hint is None:
-        close = get_close_matches(label.upper(), KNOWN_LABELS, n=1, cutoff=0.75)
-        hint = close[0] if close and label.upper() != close[0] else None
+    hint = LABEL_ALIASES.get(label.upper())
+    hint = hint if hint in known else _typo_of(label, known)
     if hint:
         return f"unknown label {label!r} (did you mean {hint}?)"
     if not LABEL_RE.match(label):
         return f"label {label!r} must be an upper-case identifier such as PROJECT"
-    return None
+    return (f"label {label!r} is not declared: add `{label}: <what it means>` under `labels:` in "
+            "entities/labels_<name>.yaml of your rules folder")
 
 
 def _phrase_key(text: str) -> str:
@@ -62,7 +115,7 @@ def check_entity_patterns(rules: Rules, config: dict, nlp) -> list[RuleError]:
     from spacy.matcher import Matcher
 
     vocab = (nlp.vocab if nlp is not None else spacy.blank("de").vocab)
-    problems: list[RuleError] = []
+    declared, problems = declared_labels(rules)
     seen: dict[tuple[str, str, str], tuple[str, int]] = {}  # (layer, label, pattern) -> where
     phrases: dict[tuple[str, str], tuple[str, str, int]] = {}  # (layer, phrase) -> (label, file, line)
     for f in rules.files(PATTERN_GLOB):
@@ -74,7 +127,7 @@ def check_entity_patterns(rules: Rules, config: dict, nlp) -> list[RuleError]:
         curated = "/gazetteer/" not in f"/{f.rel}"
         for line, obj in entries:
             label = obj.get("label")
-            msg = label_problem(label)
+            msg = label_problem(label, declared)
             if msg:
                 problems.append(RuleError(f.path, line, msg))
                 continue

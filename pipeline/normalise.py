@@ -283,6 +283,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
     er = entity_rules(load_rules(rules_dirs))
 
     def normalise(doc: Doc) -> Doc:
+        text = doc.text  # Doc.text joins every token: read it once, not per role
         doc_place = _doc_place(doc)
         sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
         ents = [e for e in doc.ents if not in_regions(doc, e.start_char, e.end_char)]
@@ -331,7 +332,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
                     "role": role,
                     "start_char": lo,
                     "end_char": hi,
-                    "text": doc.text[lo:hi],
+                    "text": text[lo:hi],
                     "org_or_place": wrow["canonical"] if wrow else None,
                     "org_entity_id": wrow["entity_id"] if wrow else None,
                 }

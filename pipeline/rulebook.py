@@ -319,7 +319,10 @@ def _read_rule_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise RuleError(path, None, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        before = exc.object[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise RuleError(path, line, f"not UTF-8 (byte 0x{exc.object[exc.start]:02x} in column {column}); save the file as UTF-8") from None
     except OSError as exc:
         raise RuleError(path, None, f"cannot read: {exc.strerror}") from None
 

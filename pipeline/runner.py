@@ -22,17 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .version import CONTRACT_VERSION, __version__
 from .assembly import build_nlp
 from .document import make_doc
-from .ingest import (
-    DocRecord,
-    DocumentError,
-    discover,
-    ingest_document,
-    read_metadata_csv,
-)
+from .faults import checkpoint
+from .ingest import DocRecord, DocumentError, display_path, doc_id_for, ingest_document, read_metadata, walk_corpus
 from .rulebook import load_rules
+from .version import CONTRACT_VERSION, __version__
 
 # Model components are timed as the stage they serve.
 STAGE_OF_COMPONENT = {
@@ -98,7 +93,24 @@ def _error(record_or_path, stage: str, exc: BaseException) -> dict:
     return {"path": path, "doc_id": doc_id, "stage": stage, "error": type(exc).__name__, "message": message}
 
 
-def process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
+def process_batch(nlp, records: list[DocRecord], limits: tuple[int, int] | None = None) -> list[DocResult]:
+    """Run the spaCy stages over a batch, isolating failures; long documents by segments.
+
+    `limits` = (longest document processed in one pass, longest segment of a longer
+    one); default `long_document_limits({})`."""
+    one_pass, segment = limits or long_document_limits({})
+    one_pass = min(one_pass, nlp.max_length)
+    if not any(len(r.text) > one_pass for r in records):
+        return _process_batch(nlp, records)
+    short = [r for r in records if len(r.text) <= one_pass]
+    done = {res.doc_id: res for res in (_process_batch(nlp, short) if short else [])}
+    for rec in records:
+        if len(rec.text) > one_pass:
+            done[rec.doc_id] = process_long(nlp, rec, min(segment, nlp.max_length))
+    return [done[r.doc_id] for r in records]
+
+
+def _process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
     """Run the spaCy stages over a batch, stage by stage (timed), isolating failures."""
     timings: dict[str, float] = defaultdict(float)
     alive: list[tuple[DocRecord, object]] = []
@@ -143,17 +155,117 @@ def process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
     return results
 
 
+# --------------------------------------------------------------------------- long documents
+# spaCy refuses texts over `nlp.max_length` (1,000,000 characters) and its memory grows
+# with the text.  A longer document is processed in segments cut at paragraph ends (else
+# line ends, sentence ends, spaces), one segment at a time, so memory is bounded by the
+# segment size; offsets, sentence numbers and mention ids are mapped back to the whole
+# text.  What a stage links across a whole document (a surname back to the full name, an
+# abbreviation to its definition) does not cross a segment boundary.
+LONG_DOCUMENT_CHARS = 1_000_000
+SEGMENT_CHARS = 100_000
+
+
+def long_document_limits(config: dict) -> tuple[int, int]:
+    cfg = config.get("long_documents") or {}
+    one_pass = int(cfg.get("one_pass_chars", LONG_DOCUMENT_CHARS))
+    segment = int(cfg.get("segment_chars", SEGMENT_CHARS))
+    return max(one_pass, 1000), max(min(segment, one_pass), 1000)
+
+
+_CUTS = ("\n\n", "\n", ". ", "! ", "? ", " ")
+
+
+def segment_bounds(text: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) of consecutive segments of at most `limit` characters covering `text`,
+    each ending after a paragraph break where there is one in its second half."""
+    bounds, pos, n = [], 0, len(text)
+    while n - pos > limit:
+        window_end = pos + limit
+        cut = -1
+        for sep in _CUTS:
+            at = text.rfind(sep, pos + limit // 2, window_end - len(sep) + 1)
+            if at != -1:
+                cut = at + len(sep)
+                break
+        if cut <= pos:
+            cut = window_end
+        while cut < n and cut - pos < limit and text[cut] == "\n":  # keep a blank-line run whole
+            cut += 1
+        bounds.append((pos, cut))
+        pos = cut
+    bounds.append((pos, n))
+    return bounds
+
+
+def _segment_record(rec: DocRecord, start: int, end: int) -> DocRecord:
+    """The part `start:end` of a document, with its regions and metadata offsets shifted.
+
+    Metadata rows outside the segment stay as context (a header's `Ort` names the place of
+    the whole report) without offsets, so no stage emits their rows twice."""
+    from dataclasses import replace
+
+    regions = [(max(s, start) - start, min(e, end) - start, k) for s, e, k in rec.regions if s < end and e > start]
+    metadata = []
+    for m in rec.metadata:
+        inside = m.get("start_char") is not None and start <= m["start_char"] and m["end_char"] <= end
+        if inside:
+            metadata.append(dict(m, start_char=m["start_char"] - start, end_char=m["end_char"] - start))
+        else:
+            metadata.append(dict(m, start_char=None, end_char=None))
+    return replace(rec, text=rec.text[start:end], regions=regions, metadata=metadata)
+
+
+def process_long(nlp, rec: DocRecord, segment_chars: int) -> DocResult:
+    """One long document, segment by segment; rows as if the text had been one Doc."""
+    tables: dict[str, list[dict]] = {}
+    timings: dict[str, float] = defaultdict(float)
+    n_tokens = n_sentences = n_mentions = 0
+    first_doc_row = None
+    for start, end in segment_bounds(rec.text, segment_chars):
+        (res,) = _process_batch(nlp, [_segment_record(rec, start, end)])
+        for k, v in res.timings.items():
+            timings[k] += v
+        if res.error is not None:
+            error = dict(res.error, message=f"characters {start}-{end}: {res.error['message']}")
+            return DocResult(rec.doc_id, error=error, timings=dict(timings))
+        first_doc_row = first_doc_row or res.document
+        ids = {}
+        for row in res.tables.get("mentions", []):
+            ids[row["mention_id"]] = f"{rec.doc_id}#m{n_mentions + len(ids)}"
+        for table, rows in res.tables.items():
+            if table == "metadata":
+                continue
+            for row in rows:
+                for col in ("start_char", "end_char"):
+                    if isinstance(row.get(col), int):
+                        row[col] += start
+                if table == "mentions" and isinstance(row.get("sentence"), int):
+                    row["sentence"] += n_sentences
+                if row.get("mention_id") in ids:
+                    row["mention_id"] = ids[row["mention_id"]]
+            tables.setdefault(table, []).extend(rows)
+        n_mentions += len(ids)
+        n_tokens += res.document["n_tokens"]
+        n_sentences += res.document["n_sentences"]
+    tables["metadata"] = [dict(m, doc_id=rec.doc_id) for m in rec.metadata]
+    document = dict(first_doc_row, text=rec.text, n_chars=len(rec.text), n_tokens=n_tokens, n_sentences=n_sentences)
+    return DocResult(rec.doc_id, document=document, tables=tables, timings=dict(timings))
+
+
 # --------------------------------------------------------------------------- workers
 _WORKER_NLP = None
+_WORKER_LIMITS = None
 
 
 def _init_worker(config: dict) -> None:
-    global _WORKER_NLP
+    global _WORKER_NLP, _WORKER_LIMITS
     _WORKER_NLP, _ = build_nlp(config)
+    _WORKER_LIMITS = long_document_limits(config)
 
 
 def _worker_batch(records: list[DocRecord]) -> list[DocResult]:
-    return process_batch(_WORKER_NLP, records)
+    return process_batch(_WORKER_NLP, records, _WORKER_LIMITS)
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -189,6 +301,7 @@ def _record_key(rec: DocRecord) -> str:
 class ResultCache:
     def __init__(self, root: Path | None):
         self.root = root
+        self.warnings: list[str] = []
 
     def get(self, rec: DocRecord) -> DocResult | None:
         if self.root is None:
@@ -205,12 +318,17 @@ class ResultCache:
     def put(self, rec: DocRecord, res: DocResult) -> None:
         if self.root is None or res.error is not None:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / f"{_record_key(rec)}.json.gz"
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         payload = json.dumps({"document": res.document, "tables": res.tables}, ensure_ascii=False, default=str)
-        tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
-        os.replace(tmp, path)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk: the cache is an optimisation, the run goes on
+            tmp.unlink(missing_ok=True)
+            self.warnings.append(f"result cache switched off: cannot write {self.root} ({exc.strerror})")
+            self.root = None
 
 
 # --------------------------------------------------------------------------- corpus run
@@ -223,6 +341,8 @@ class RunOutcome:
     rules_manifest: list[dict]
     n_cached: int
     fingerprint: str
+    warnings: list[str] = field(default_factory=list)  # printed and kept in run.json
+    extensions: list[str] = field(default_factory=list)
 
 
 def run_corpus(
@@ -241,19 +361,31 @@ def run_corpus(
     timings["setup"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    files = discover(corpus, config.get("ingest", {}).get("extensions", [".txt", ".md"]))
-    meta = read_metadata_csv(corpus)
+    extensions = config.get("ingest", {}).get("extensions", [".txt", ".md"])
+    files, walk_problems = walk_corpus(corpus, extensions)
+    meta = read_metadata(corpus)
     records: list[DocRecord] = []
-    errors: list[dict] = []
-    from .ingest import doc_id_for
-
+    errors: list[dict] = [
+        {"path": w.path, "doc_id": None, "stage": "ingest", "error": w.error, "message": w.message} for w in walk_problems
+    ]
+    warnings = list(meta.warnings)
+    first_path: dict[str, str] = {}
     for path in files:
+        doc_id = doc_id_for(path, corpus)
+        rel = display_path(path.relative_to(corpus).as_posix())
+        if doc_id in first_path:  # `a.txt` and `a.md`: one doc_id, two files
+            errors.append({"path": rel, "doc_id": doc_id, "stage": "ingest", "error": "duplicate_doc_id",
+                           "message": f"doc_id {doc_id!r} is already taken by {first_path[doc_id]}; rename one of the files"})
+            continue
+        first_path[doc_id] = rel
         try:
-            records.append(ingest_document(path, corpus, meta.get(doc_id_for(path, corpus)), config, rules))
+            records.append(ingest_document(path, corpus, meta.rows.get(doc_id), config, rules))
         except DocumentError as exc:
-            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+            errors.append(_error(rel, "ingest", exc))
         except Exception as exc:  # noqa: BLE001
-            errors.append(_error(path.relative_to(corpus).as_posix(), "ingest", exc))
+            errors.append(_error(rel, "ingest", exc))
+    warnings.extend(meta.unmatched(set(first_path)))
+    checkpoint("ingest")
     timings["ingest"] += time.perf_counter() - t0
 
     fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
@@ -280,6 +412,7 @@ def run_corpus(
             if res.error is None:
                 cache.put(by_id[res.doc_id], res)
             bar.update(1)
+        checkpoint("process")
 
     if workers > 1 and len(todo) > batch_size:
         ctx = mp.get_context("spawn" if sys.platform == "darwin" else "fork")
@@ -288,7 +421,7 @@ def run_corpus(
                 consume(batch_results)
     else:
         for batch in _batches(todo, batch_size):
-            consume(process_batch(nlp, batch))
+            consume(process_batch(nlp, batch, long_document_limits(config)))
     bar.close()
 
     ordered = [results[r.doc_id] for r in records]
@@ -301,6 +434,8 @@ def run_corpus(
         rules_manifest=rules.manifest(),
         n_cached=n_cached,
         fingerprint=fingerprint,
+        warnings=warnings + cache.warnings,
+        extensions=list(extensions),
     )
 
 
@@ -352,4 +487,5 @@ def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds:
         "timings_seconds": {k: round(v, 4) for k, v in sorted(outcome.timings.items())},
         "total_seconds": round(seconds, 3),
         "fingerprint": outcome.fingerprint,
+        "warnings": list(outcome.warnings),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex
@@ -110,10 +111,12 @@ def sentence_fixes(doc: Doc) -> Doc:
     A token after a blank line, after a short line without sentence-final punctuation
     (a headline or dateline), or inside a header/footer region starts a sentence.
     """
+    if len(doc) == 0:
+        return doc
     text = doc.text
+    starts = [0]
     for i, token in enumerate(doc):
         if i == 0:
-            token.is_sent_start = True
             continue
         prev = doc[i - 1]
         ws = prev.whitespace_ + (prev.text if prev.is_space else "")
@@ -127,7 +130,12 @@ def sentence_fixes(doc: Doc) -> Doc:
             or prev_line.endswith((".", "!", "?", ":", "“", '"', "»", "|"))
             or in_regions(doc, token.idx, token.idx + 1)
         ):
-            token.is_sent_start = True
+            starts.append(i)
+    # One write for all: setting `token.is_sent_start` one by one re-checks the whole Doc
+    # for a parse each time (quadratic in the document length).
+    values = doc.to_array([SENT_START])
+    values[starts] = 1
+    doc.from_array([SENT_START], values)
     return doc
 
 

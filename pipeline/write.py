@@ -1,13 +1,14 @@
 """Stage 7, write: per-document rows -> corpus tables (Parquet, CSV, DuckDB) + run.json.
 
 Column order and types are declared here (the output contract's columns first), rows are
-sorted, and every file is written under a temporary name and renamed into place, so two
-runs over the same input give byte-identical Parquet/CSV files and an interrupted run
-never leaves half a table.  Tables a plugin stage adds are written too, columns inferred.
+sorted, so two runs over the same input give byte-identical Parquet/CSV files.  The whole
+set is written into a new run folder and switched in with one atomic rename
+(`pipeline/outdir.py`), so an interrupted run never leaves half a table or a mixed set.  Tables a plugin stage adds are written too, columns inferred.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -210,29 +211,84 @@ def ensure_writable(out: Path) -> None:
 
 
 def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
-    """Write every table atomically; returns row counts."""
+    """Write every table into a new run folder and switch to it atomically; row counts.
+
+    The placing of files (run folder, lock, switch, cleanup) is `pipeline/outdir.py`."""
+    from .outdir import OutputLock
+
     ensure_writable(out)
+    with OutputLock(out):
+        run_dir = new_output_set(out)
+        try:
+            counts = _write_set(run_dir, tables, run_json)
+            publish_output_set(out, run_dir)
+            write_readme(out, list(counts))
+        except OSError as exc:
+            discard_output_set(out, run_dir)
+            raise OutputError(output_os_message(out, exc)) from None
+    return counts
+
+
+def _write_set(staging: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
+    from .faults import checkpoint
 
     names = [n for n in TABLE_ORDER if n in tables] + sorted(n for n in tables if n not in TABLE_ORDER)
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
     counts: dict[str, int] = {}
+    frames = {}
+    for name in names:
+        df, table = to_frame(name, tables[name])
+        frames[name] = df
+        counts[name] = len(df)
+        pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
+        checkpoint(f"write:{name}.parquet")
+        df.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        checkpoint(f"write:{name}.csv")
+    import duckdb
+
     try:
-        frames = {}
-        for name in names:
-            df, table = to_frame(name, tables[name])
-            frames[name] = df
-            counts[name] = len(df)
-            pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
-            df.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         _write_duckdb(staging / DB_NAME, staging, names)
-        write_readme(staging, names)
-        run_json = dict(run_json, counts=counts, tables=names, database=DB_NAME)
-        (staging / "run.json").write_text(json.dumps(run_json, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        for f in sorted(staging.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    except duckdb.IOException as exc:  # a full disk, seen through DuckDB
+        raise OSError(errno.EIO, " ".join(str(exc).split())[:200]) from None
+    checkpoint(f"write:{DB_NAME}")
+    run_json = dict(run_json, counts=counts, tables=names, database=DB_NAME)
+    (staging / "run.json").write_text(json.dumps(run_json, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    checkpoint("write:run.json")
     return counts
+
+
+def new_output_set(out: Path) -> Path:
+    """A fresh run folder for the next output set (`OUT/.runs/<run-id>/`)."""
+    from .outdir import new_run_dir
+
+    return new_run_dir(out)
+
+
+def publish_output_set(out: Path, run_dir: Path) -> None:
+    """Switch `OUT`'s contract paths to the finished run folder in one atomic step."""
+    from .outdir import publish
+
+    publish(out, run_dir)
+
+
+def discard_output_set(out: Path, run_dir: Path) -> None:
+    """Remove an unfinished run folder (never the live one)."""
+    from .outdir import current_target
+
+    live = current_target(out)
+    if live is None or live.resolve() != run_dir.resolve():
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def output_os_message(out: Path, exc: BaseException) -> str:
+    """One line for an OS error while writing the output set (full disk and the like)."""
+    err = getattr(exc, "errno", None)
+    text = str(exc)
+    if err == errno.ENOSPC or "No space left" in text:
+        return f"no space left on device while writing {out}; the previous tables are unchanged"
+    if err == errno.EDQUOT:
+        return f"disk quota exceeded while writing {out}; the previous tables are unchanged"
+    reason = getattr(exc, "strerror", None) or " ".join(text.split())[:200] or type(exc).__name__
+    return f"cannot write outputs to {out}: {reason}; the previous tables are unchanged"
 
 
 def _write_duckdb(db_path: Path, staging: Path, names: list[str]) -> None:
@@ -274,6 +330,10 @@ def _duckdb_constraints(con, names: list[str]) -> None:
         con.execute(stmt)
 
 
-def write_readme(staging: Path, names: list[str]) -> None:
-    """OUT/README.md: the data dictionary, written with every run."""
-    (staging / "README.md").write_text(S.render_readme([n for n in names if n not in S.TABLES]), encoding="utf-8")
+def write_readme(out: Path, names: list[str]) -> None:
+    """OUT/README.md: the data dictionary, written with every run.  A plain file beside the
+    contract links (documentation, the same for every run of this code, so it need not
+    switch with the output set); replaced atomically."""
+    tmp = out / ".README.md.tmp"
+    tmp.write_text(S.render_readme([n for n in names if n not in S.TABLES]), encoding="utf-8")
+    os.replace(tmp, out / "README.md")

@@ -32,8 +32,13 @@ def decode(raw: bytes) -> tuple[str, str]:
     guess is some other single-byte code page we prefer cp1252, which decodes the same
     umlauts and ß and also the typographic quotes of Windows editors.
     """
-    if any(raw.startswith(m) for m in _BINARY_MAGIC) or b"\x00" in raw[:4096] and not _looks_utf16(raw):
+    if any(raw.startswith(m) for m in _BINARY_MAGIC):
         raise DocumentError("binary", "binary file, not text")
+    if not _looks_utf16(raw) and control_byte_ratio(raw) > MAX_CONTROL_RATIO:
+        # One rule for the whole file, wherever the bytes stand: a text with a stray NUL
+        # is text (the NUL is removed by `normalise_text`); a file where more than one
+        # byte in 20 is a control byte is not.
+        raise DocumentError("binary", f"binary file, not text ({control_byte_ratio(raw):.0%} control bytes)")
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
@@ -53,6 +58,18 @@ def decode(raw: bytes) -> tuple[str, str]:
     if _control_ratio(text) > 0.05:
         raise DocumentError("binary", "binary file, not text")
     return text, encoding
+
+
+# C0 control bytes other than tab, line feed, form feed, carriage return (and DEL).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+MAX_CONTROL_RATIO = 0.05
+
+
+def control_byte_ratio(raw: bytes) -> float:
+    """Share of control bytes in the whole file (NUL, ESC, ...; not tab or line ends)."""
+    if not raw:
+        return 0.0
+    return (len(raw) - len(raw.translate(None, _CONTROL_BYTES))) / len(raw)
 
 
 def _looks_utf16(raw: bytes) -> bool:

@@ -122,8 +122,10 @@ def test_messy_corpus(messy_corpus, tmp_path):
     assert docs.loc["2024/nested/bericht", "doc_date"] == date(2025, 3, 14)
     assert docs.loc["2024/nested/bericht", "path"] == "2024/nested/bericht.md"
     errors = pd.read_parquet(out / "errors.parquet")
-    assert list(errors["path"]) == ["bild.txt"]
+    # every path is accounted for: a file of another type is an errors row, not silence
+    assert list(errors["path"]) == ["bild.txt", "notes.csv"]
     assert errors.loc[0, "error"] == "binary" and errors.loc[0, "stage"] == "ingest"
+    assert errors.loc[1, "error"] == "unsupported"
     _offsets_hold(out)
 
 
@@ -219,7 +221,7 @@ def test_failing_stage_isolates_the_document(messy_corpus, tmp_path):
     out = tmp_path / "out"
     assert run(messy_corpus, out, "--model", "blank", "--no-cache", "--config", str(cfg_path)) == 0
     errors = pd.read_parquet(out / "errors.parquet").set_index("path")
-    assert set(errors.index) == {"bild.txt", "crlf.txt"}
+    assert set(errors.index) == {"bild.txt", "crlf.txt", "notes.csv"}
     assert errors.loc["crlf.txt", "stage"] == "test_crash_on_marker"
     assert errors.loc["crlf.txt", "message"] == "boom in test stage"
     assert len(pd.read_parquet(out / "documents.parquet")) == 4

@@ -1,4 +1,4 @@
-"""A new entity label added by a user rule file flows to mentions and entities (no code)."""
+"""A new entity label, declared once and used in a user rule file, flows to mentions and entities (no code)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_project_label_on_seed_corpus(tmp_path):
     layer = tmp_path / "analyst_rules"
     (layer / "entities").mkdir(parents=True)
+    (layer / "entities" / "labels_projekte.yaml").write_text("labels:\n  PROJECT: Projekte der Stadt\n", encoding="utf-8")
     (layer / "entities" / "projekte.jsonl").write_text(
         '{"label": "PROJECT", "pattern": "Buntes Leben im Englischen Viertel"}\n'
         '{"label": "PROJECT", "pattern": "Wohnprojekt Buntes Leben", "id": "Buntes Leben im Englischen Viertel"}\n'

@@ -87,7 +87,7 @@ def test_not_utf8(tmp_path, capsys):
     layer = layer_with(tmp_path, GENDER, "markers: ['/']\n# Grüße\n".encode("cp1252"))
     code, out = check(capsys, "--rules", str(layer))
     assert code == 1
-    assert f"{layer / GENDER}: not UTF-8" in out
+    assert f"{layer / GENDER}:2: not UTF-8 (byte 0xfc in column 5)" in out  # a line, not a byte offset
 
 
 def test_invalid_jsonl(tmp_path, capsys):
@@ -152,7 +152,7 @@ BAD_PATTERNS = [
     ('{"pattern": "Foo GmbH"}', "pattern needs a non-empty string `label`"),
     ('{"label": "org", "pattern": "Bar AG"}', "unknown label 'org' (did you mean ORG?)"),
     ('{"label": "PERSON", "pattern": "Anna Muster"}', "unknown label 'PERSON' (did you mean PER?)"),
-    ('{"label": "Project", "pattern": "Kuckuck 14"}', "label 'Project' must be an upper-case identifier"),
+    ('{"label": "Project", "pattern": "Kuckuck 14"}', "unknown label 'Project' (did you mean PROJECT?)"),
     ('{"label": "ORG", "pattern": [{"TEXTX": "x"}]}', "invalid token pattern: [pattern -> 0 -> TEXTX] Extra inputs are not permitted"),
     ('{"label": "ORG", "pattern": ""}', "`pattern` must be a string or a non-empty list"),
 ]
@@ -164,9 +164,10 @@ def test_entity_pattern_problems_are_all_reported(tmp_path, capsys):
     lines = [good] + [bad for bad, _ in BAD_PATTERNS] + [
         '{"label": "ORG", "pattern": "Hamm  International"}',  # duplicate of line 1 (whitespace)
         '{"label": "LOC", "pattern": "Hamm International"}',  # conflict with line 1
-        '{"label": "PROJECT", "pattern": "Buntes Leben"}',  # a new label is fine
+        '{"label": "PROJECT", "pattern": "Buntes Leben"}',  # a declared new label is fine
     ]
     layer = layer_with(tmp_path, "entities/lokal.jsonl", "\n".join(lines) + "\n")
+    layer_with(tmp_path, "entities/labels_lokal.yaml", "labels:\n  PROJECT: Projekte\n")  # declared once
     path = layer / "entities/lokal.jsonl"
     code, out = check(capsys, "--rules", str(layer))
     assert code == 1
