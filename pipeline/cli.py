@@ -204,11 +204,12 @@ def cmd_rules_check(args) -> int:
 
 def cmd_explain(args) -> int:
     from .explain import explain
+    from .ingest import is_iso_date
 
     config = _config(args)
     if not args.text and not args.doc:
         _fail("give a German TEXT or --doc DOC_ID")
-    if args.date is not None and not _valid_date(args.date):
+    if args.date is not None and not is_iso_date(args.date):
         _fail(f"--date {args.date!r} is not a valid date (ISO YYYY-MM-DD)")
     report = explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date)
     if report.startswith("error in stage "):
@@ -216,19 +217,6 @@ def cmd_explain(args) -> int:
         return EXIT_RULES
     print(report)
     return EXIT_OK
-
-
-def _valid_date(value: str) -> bool:
-    import datetime
-    import re
-
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 if __name__ == "__main__":  # pragma: no cover
