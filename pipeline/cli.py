@@ -282,11 +282,12 @@ def cmd_rules_check(args) -> int:
 
 def cmd_explain(args) -> int:
     from .explain import explain
+    from .ingest import is_iso_date
 
     config = _config(args)
     if not args.text and not args.doc:
         _fail("give a German TEXT or --doc DOC_ID")
-    if args.date is not None and not _valid_date(args.date):
+    if args.date is not None and not is_iso_date(args.date):
         _fail(f"--date {args.date!r} is not a valid date (ISO YYYY-MM-DD)")
     report = explain(config, text=args.text, doc_id=args.doc, corpus=args.corpus, doc_date=args.date)
     if report.startswith("error in stage "):
@@ -321,6 +322,9 @@ def cmd_serve(args) -> int:
             print(p, file=sys.stderr)
         _fail(f"{len(problems)} problem(s) in rule files; not serving", EXIT_RULES)
     serve(config, args.host, args.port, rule_sets, max_bytes=args.max_bytes, timeout=args.timeout)
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     from .report import ReportError, build_report
 
@@ -330,19 +334,6 @@ def cmd_report(args) -> int:
         _fail(str(exc))
     print(f"report: {index}")
     return EXIT_OK
-
-
-def _valid_date(value: str) -> bool:
-    import datetime
-    import re
-
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 if __name__ == "__main__":  # pragma: no cover

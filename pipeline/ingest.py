@@ -169,6 +169,17 @@ class MetadataFile:
         return out
 
 
+def is_iso_date(value: str) -> bool:
+    """`YYYY-MM-DD` and a day the calendar has (`2024-02-29` yes, `2024-02-30` no)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def read_metadata_csv(corpus: Path) -> dict[str, dict]:
     """`metadata.csv` rows by doc_id; a broken file is a corpus-level error."""
     return read_metadata(corpus).rows
@@ -197,27 +208,28 @@ def read_metadata(corpus: Path) -> MetadataFile:
         for col in unknown:
             result.warnings.append(f"{path}:1: unknown column {col!r} ignored (known: doc_id, {', '.join(METADATA_COLUMNS)})")
     for lineno, row in enumerate(rows, 2):
-        if None in row:
-            result.warnings.append(f"{path}:{lineno}: more fields than columns; the extra ones are ignored")
-        doc_id = (row.get("doc_id") or "").strip()
-        if not doc_id:
-            raise IngestError(f"{path}:{lineno}: empty doc_id")
-        date = (row.get("doc_date") or "").strip()
-        if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-            raise IngestError(f"{path}:{lineno}: doc_date must be ISO YYYY-MM-DD, got {date!r}")
-        if date:
-            try:
-                datetime.date.fromisoformat(date)
-            except ValueError:
-                raise IngestError(f"{path}:{lineno}: doc_date {date!r} is not a valid date") from None
-        if doc_id in result.lines:
-            result.warnings.append(f"{path}:{lineno}: doc_id {doc_id!r} repeats line {result.lines[doc_id]}; this row wins")
-        result.rows[doc_id] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-        result.lines[doc_id] = lineno
+        _add_metadata_row(result, path, lineno, row)
     return result
 
 
-# --------------------------------------------------------------------------- bytes -> text
+def _add_metadata_row(result: MetadataFile, path: Path, lineno: int, row: dict) -> None:
+    """One row of metadata.csv: checked (doc_id, calendar date), repeats warned about."""
+    if None in row:
+        result.warnings.append(f"{path}:{lineno}: more fields than columns; the extra ones are ignored")
+    doc_id = (row.get("doc_id") or "").strip()
+    if not doc_id:
+        raise IngestError(f"{path}:{lineno}: empty doc_id")
+    date = (row.get("doc_date") or "").strip()
+    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise IngestError(f"{path}:{lineno}: doc_date must be ISO YYYY-MM-DD, got {date!r}")
+    if date and not is_iso_date(date):
+        raise IngestError(f"{path}:{lineno}: doc_date {date!r} is not a valid date")
+    if doc_id in result.lines:
+        result.warnings.append(f"{path}:{lineno}: doc_id {doc_id!r} repeats line {result.lines[doc_id]}; this row wins")
+    result.rows[doc_id] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+    result.lines[doc_id] = lineno
+
+
 # --------------------------------------------------------------------------- document
 def ingest_document(
     path: Path,

@@ -286,6 +286,12 @@ def render_readme(extra_tables: list[str] = ()) -> str:
         "`YYYY-MM-DD`, timestamps `YYYY-MM-DDTHH:MM:SS`. Typed loading: "
         "`pipeline.load(\"OUT\")` (pandas) or `duckdb.connect(\"OUT/pipeline.duckdb\")`.",
         "",
+        "The table files are symlinks into `current/`, which points at the live run folder in "
+        "`.runs/<run-id>/`: a run writes its whole set there and switches `current` in one atomic "
+        "step, so these paths always show one complete set. `.lock` is held while a run is in "
+        "progress. Copy the folder with `cp -rL` to get plain files. `.cache/` holds per-document "
+        "results so a rerun only processes changed documents (`--no-cache` forces a full run).",
+        "",
     ]
     for t in TABLES.values():
         lines += [f"## `{t.name}`", "", t.description, ""]
