@@ -144,6 +144,8 @@ def _plugin_frame(rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
     cols: list[str] = []
     for r in rows:
         cols.extend(k for k in r if k not in cols)
+    if not cols:  # no rows in this corpus: still a (typed, empty) table that joins documents
+        return pd.DataFrame({"doc_id": pd.Series([], dtype=object)}), pa.table({"doc_id": pa.array([], type=S.STR)})
     front = [c for c in ("doc_id", "start_char", "end_char", "text") if c in cols]
     cols = front + [c for c in cols if c not in front]
     df = pd.DataFrame(rows, columns=cols)

@@ -54,3 +54,23 @@ def test_plates_examples_run_in_rules_check(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 1
     assert "example 'Zeugen notierten HAM-Q 7 und UL-ZZ 9999.': expected ['HAM-Q 7', 'UL-ZZ 9999'], got ['UL-ZZ 9999']" in out
+
+
+def test_plugin_table_without_rows_is_written_empty(tmp_path):
+    """A corpus in which the plugin finds nothing still gets its (empty) table, in Parquet,
+    CSV and DuckDB alike, instead of a failed write."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Am 3. März kamen 40 Gäste nach Hamm.", encoding="utf-8")
+    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    cfg["plugins"] = ["pipeline.plugins.plates"]
+    cfg["stages"] = cfg["stages"] + ["de_plates"]
+    cfg_path = tmp_path / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", "--corpus", str(corpus), "--out", str(out), "--quiet", "--model", "blank", "--config", str(cfg_path)]) == 0
+    assert pd.read_parquet(out / "plates.parquet").empty
+    import duckdb
+
+    con = duckdb.connect(str(out / "pipeline.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM plates").fetchone() == (0,)
