@@ -43,12 +43,7 @@ def declared_labels(rules: Rules) -> tuple[dict[str, tuple[str, int]], list[Rule
     """Labels declared in `entities/labels*.yaml` of every layer: label -> (file, line)."""
     out: dict[str, tuple[str, int]] = {}
     problems: list[RuleError] = []
-    for f in rules.files(LABELS_GLOB):
-        try:
-            data = rules.yaml(f)
-        except RuleError as exc:
-            problems.append(exc)
-            continue
+    for f, data in rules.each(LABELS_GLOB, rules.yaml, problems):
         labels = data.get("labels") if isinstance(data, dict) else None
         if not isinstance(labels, dict) or not labels:
             problems.append(RuleError(f.path, getattr(data, "line", 1) or 1, "expected `labels:` mapping each label to what it means"))
@@ -118,12 +113,7 @@ def check_entity_patterns(rules: Rules, config: dict, nlp) -> list[RuleError]:
     declared, problems = declared_labels(rules)
     seen: dict[tuple[str, str, str], tuple[str, int]] = {}  # (layer, label, pattern) -> where
     phrases: dict[tuple[str, str], tuple[str, str, int]] = {}  # (layer, phrase) -> (label, file, line)
-    for f in rules.files(PATTERN_GLOB):
-        try:
-            entries = rules.jsonl(f)
-        except RuleError as exc:
-            problems.append(exc)
-            continue
+    for f, entries in rules.each(PATTERN_GLOB, rules.jsonl, problems):
         curated = "/gazetteer/" not in f"/{f.rel}"
         for line, obj in entries:
             label = obj.get("label")

@@ -246,6 +246,18 @@ class Rules:
         """Additive files by the relative path they extend."""
         return {k: list(v) for k, v in sorted(self._extensions.items())}
 
+    def each(self, pattern: str, read: Callable[["RuleFile"], Any], problems: list) -> Iterable[tuple["RuleFile", Any]]:
+        """(file, `read(file)`) for every file matching the glob; a file that does not read
+        adds its RuleError to `problems` and is skipped (checks report every file in one
+        round)."""
+        for f in self.files(pattern):
+            try:
+                data = read(f)
+            except RuleError as exc:
+                problems.append(exc)
+                continue
+            yield f, data
+
     def manifest(self) -> list[dict]:
         items = [
             {"file": f.rel, "layer": f.layer, "path": str(f.path), "sha256": f.sha256}
