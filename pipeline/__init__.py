@@ -1,7 +1,7 @@
 """German information extraction pipeline: corpus folder -> normalised tables.
 
 Stages (one module each): ingest -> tokenize -> entities -> dates -> figures ->
-normalise -> write.  See README.md and docs/architecture.md.
+normalise -> write.  See README.md, "How the pipeline is built" (layers, where each rule lives).
 """
 
 from .version import CONTRACT_VERSION, __version__  # noqa: F401
