@@ -22,7 +22,8 @@ _SENT_END = re.compile(r"(?<![0-9])[.!?](?=\s+[A-ZÄÖÜ„\"])|\n\s*\n|\n(?=[A-
 _WORD = re.compile(r"\w+")
 _TIME_ONLY = re.compile(r"^T[^/]*(?:/T.*)?$")
 _DIRECTED = re.compile(r"WD|WE|XXXX-")  # values whose resolution depends on the tense
-_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d(?:T(?:MO|MI|AF|EV|NI))?$")
+# a value naming a day (a part of it or a clock time on it: `datetime.*` rows)
+_DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d(?:T(?:MO|MI|AF|EV|NI|\d\d:\d\d))?$")
 
 
 @dataclass

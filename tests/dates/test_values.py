@@ -40,7 +40,10 @@ def test_dateparser_traps_are_not_dates(text):
     ("gegen 16 Uhr", [("16 Uhr", "T16:00")]),
     ("Ab März 2025", [("März 2025", "2025-03")]),
     ("am Wochenende", [("Wochenende", "2018-W45-WE")]),
-    ("Am 30. November 2025 um 17:30 Uhr", [("30. November 2025", "2025-11-30"), ("17:30 Uhr", "2025-11-30T17:30")]),
+    # issue 11: a day and its clock time in one phrase are one row; apart, the time takes the day
+    ("Am 30. November 2025 um 17:30 Uhr", [("30. November 2025 um 17:30 Uhr", "2025-11-30T17:30")]),
+    ("Am 30. November 2025 beginnt um 17:30 Uhr die Feier.",
+     [("30. November 2025", "2025-11-30"), ("17:30 Uhr", "2025-11-30T17:30")]),
 ])
 def test_issue_expressions(text, expected):
     assert values(text) == expected
