@@ -373,7 +373,29 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
         })
         sent_of.append(si)
     _attach_days(rows, sent_of)
+    if not anchor:
+        _narrative_years(rows)
     return rows
+
+
+_EXPLICIT_YEAR = re.compile(r"^(\d{4})(?:$|[-T/])")
+
+
+def _narrative_years(rows: list[dict]) -> None:
+    """Without a document date, a day or month without year (`XXXX-03-05`) takes the year
+    of the nearest row before it that names one explicitly (`im März 2021 ... am 5. Mai`),
+    else of the nearest after it (HeidelTime's narrative strategy); none: `XXXX` stays."""
+    years = [(i, m.group(1)) for i, r in enumerate(rows)
+             if (m := _EXPLICIT_YEAR.match(r["value"] or "")) and m.group(1) in r["text"]]
+    if not years:
+        return
+    for i, r in enumerate(rows):
+        if not (r["value"] or "").startswith("XXXX-") or r["value"].startswith("XXXX-WXX"):
+            continue
+        before = [y for j, y in years if j < i]
+        year = before[-1] if before else next(y for j, y in years if j > i)
+        r["value"] = r["value"].replace("XXXX", year)
+        r["granularity"] = granularity(r["value"])
 
 
 _REF_UNIT = re.compile(r"REF[+-](?:\d+(?:\.\d+)?|X)(?P<unit>MIN|DE|CE|Y|Q|M|W|D|H|S)")

@@ -51,6 +51,17 @@ def test_issue_expressions(text, expected):
 
 def test_no_document_date_never_guesses_a_year():
     assert values("am 24. Jänner", None) == [("24. Jänner", "XXXX-01-24")]
+
+
+def test_no_document_date_takes_the_nearest_explicit_year_of_the_text():
+    """HeidelTime's narrative strategy (issue 11): the year named before, else after."""
+    text = "Im März 2021 brannte die Scheune. Am 5. Mai wurde sie abgerissen."
+    assert values(text, None) == [("März 2021", "2021-03"), ("5. Mai", "2021-05-05")]
+    text = "Am 5. Mai begann der Abriss, am 7. Mai war er fertig. Das Jahr 2019 blieb in Erinnerung."
+    assert values(text, None) == [("5. Mai", "2019-05-05"), ("7. Mai", "2019-05-07"), ("Jahr 2019", "2019")]
+    # a weekly pattern is not a date of a year; a count is not a year
+    assert values("Von Montag bis Freitag, 2000 Besucher, am 5. Mai.", None) == [
+        ("Von Montag bis Freitag", "XXXX-WXX-1/XXXX-WXX-5"), ("5. Mai", "XXXX-05-05")]
     assert values("gestern", None) == [("gestern", "")]
     assert values("im Vorjahr", None) == [("Vorjahr", "")]
 
