@@ -54,11 +54,14 @@ def test_no_document_date_never_guesses_a_year():
 
 
 def test_no_document_date_takes_the_nearest_explicit_year_of_the_text():
-    """HeidelTime's narrative strategy (issue 11): the year named before, else after."""
+    """HeidelTime's narrative strategy (issue 11): the last year named before as a point."""
     text = "Im März 2021 brannte die Scheune. Am 5. Mai wurde sie abgerissen."
     assert values(text, None) == [("März 2021", "2021-03"), ("5. Mai", "2021-05-05")]
-    text = "Am 5. Mai begann der Abriss, am 7. Mai war er fertig. Das Jahr 2019 blieb in Erinnerung."
-    assert values(text, None) == [("5. Mai", "2019-05-05"), ("7. Mai", "2019-05-07"), ("Jahr 2019", "2019")]
+    # a year after it, a bound (`bis 2030`) or an interval is no narrative year
+    text = "Am 5. Mai begann der Abriss. Das Jahr 2019 blieb in Erinnerung."
+    assert values(text, None) == [("5. Mai", "XXXX-05-05"), ("Jahr 2019", "2019")]
+    text = "Bis 2030 soll die Strecke fertig sein, von 2010 bis 2012 wurde geplant. Im März gab es Streit."
+    assert values(text, None)[-1] == ("März", "XXXX-03")
     # a weekly pattern is not a date of a year; a count is not a year
     assert values("Von Montag bis Freitag, 2000 Besucher, am 5. Mai.", None) == [
         ("Von Montag bis Freitag", "XXXX-WXX-1/XXXX-WXX-5"), ("5. Mai", "XXXX-05-05")]
