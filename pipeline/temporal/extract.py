@@ -386,16 +386,18 @@ _EXPLICIT_YEAR = re.compile(r"^(\d{4})(?:$|[-T/])")
 def _narrative_years(rows: list[dict], sent_of: list[int]) -> None:
     """Without a document date, a day or month without year (`XXXX-03-05`) takes the year
     of the nearest row before it that names one explicitly as a point (`im März 2021 ...
-    am 5. Mai`; not a bound like `bis 2024`, not an interval) in the same or the previous
-    sentence -- HeidelTime's narrative strategy, kept local: in news without a date a year
-    further back is mostly history, not the year of the event; none: `XXXX` stays."""
+    am 5. Mai`; not a bound like `bis 2024`, not an interval) in the same sentence, or in
+    the previous one as a month or day (`im März 2021`, not a bare `2010`) -- HeidelTime's
+    narrative strategy, kept local: in news without a date a bare year or a year further
+    back is mostly background history, not the year of the event; none: `XXXX` stays."""
     years = [(i, m.group(1)) for i, r in enumerate(rows)
              if (m := _EXPLICIT_YEAR.match(r["value"] or "")) and m.group(1) in r["text"]
              and "/" not in r["value"] and r["modifier"] not in _BOUND_MODIFIERS]
     for i, r in enumerate(rows):
         if not (r["value"] or "").startswith("XXXX-") or r["value"].startswith("XXXX-WXX"):
             continue
-        before = [y for j, y in years if j < i and sent_of[i] - sent_of[j] <= 1]
+        before = [y for j, y in years if j < i and (sent_of[j] == sent_of[i] or sent_of[i] - sent_of[j] == 1
+                                                    and rows[j]["value"][4:5] == "-")]
         if before:
             r["value"] = r["value"].replace("XXXX", before[-1])
             r["granularity"] = granularity(r["value"])

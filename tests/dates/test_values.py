@@ -63,8 +63,11 @@ def test_no_document_date_takes_the_nearest_explicit_year_of_the_text():
     text = "Bis 2030 soll die Strecke fertig sein, von 2010 bis 2012 wurde geplant. Im März gab es Streit."
     assert values(text, None)[-1] == ("März", "XXXX-03")
     # kept local: a year three sentences back is history, not the year of the event
-    text = "Die Mauer fiel 1989. Lange war es ruhig. Dann kam die Krise. Im März gab es Streit."
+    text = "Im November 1989 fiel die Mauer. Lange war es ruhig. Im März gab es Streit."
     assert values(text, None)[-1] == ("März", "XXXX-03")
+    # a bare year in the previous sentence is background, in the same sentence it counts
+    assert values("Die Mauer fiel 1989 in Berlin. Im März gab es Streit.", None)[-1] == ("März", "XXXX-03")
+    assert values("Der Umsatz sank 2015 im dritten Quartal.", None)[-1] == ("dritten Quartal", "2015-Q3")
     # a weekly pattern is not a date of a year; a count is not a year
     assert values("Von Montag bis Freitag, 2000 Besucher, am 5. Mai.", None) == [
         ("Von Montag bis Freitag", "XXXX-WXX-1/XXXX-WXX-5"), ("5. Mai", "XXXX-05-05")]
