@@ -14,7 +14,9 @@
    `dateparser.search_dates` (languages=de, RELATIVE_BASE = the reference).
 3. Peer cases (`peer/`: Duckling, dateparser, HeidelTime-ext): detection rate on positive
    cases, false-alarm rate on negative ones (evaluation only; nothing is copied).
-4. Speed: words per second of the stage and of `search_dates` over the same benchmark
+4. Orientation-free Duckling + dateparser date cases (`dates_peer.py`: an explicit year,
+   or a day with its month): pass rate and the list of failures.
+5. Speed: words per second of the stage and of `search_dates` over the same benchmark
    texts (`data/text/`), and their ratio, measured in one run.
 
 Where Recognizers' conventions differ from ours, values are mapped before comparing:
@@ -46,6 +48,7 @@ from ..dates import grammar_for
 from ..rulebook import load_rules
 from ..temporal.extract import extract
 from . import REPO, gnad_texts, shared_dir
+from .dates_peer import score_orientation_free
 
 RECOGNIZER_KINDS = ["date", "datetime", "dateperiod", "datetimepoint", "datetimeperiod", "time", "timeperiod", "duration", "set"]
 
@@ -556,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=REPO / "tests" / "gold")
     ap.add_argument("--bench-docs", type=int, default=40, help="benchmark documents for the speed comparison")
     ap.add_argument("--errors", action="store_true", help="list every error")
-    ap.add_argument("--skip", nargs="*", default=[], choices=["gold", "recognizers", "peers", "speed"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["gold", "recognizers", "peers", "orientation", "speed"])
     args = ap.parse_args(argv)
     grammar = grammar_for(load_rules())
     parts = []
@@ -570,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(score_recognizers(args.eval, grammar, args.errors))
     if "peers" not in args.skip:
         parts.append(score_peers(args.eval, grammar))
+    if "orientation" not in args.skip:
+        parts.append(score_orientation_free(args.eval, grammar))
     if "speed" not in args.skip:
         parts.append(score_speed(args.data, grammar, args.bench_docs))
     print("\n".join(parts))

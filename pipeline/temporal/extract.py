@@ -23,6 +23,9 @@ _WORD = re.compile(r"\w+")
 _TIME_ONLY = re.compile(r"^T[^/]*(?:/T.*)?$")
 _DIRECTED = re.compile(r"WD|WE|XXXX-")  # values whose resolution depends on the tense
 _DAY_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\d(?:T(?:MO|MI|AF|EV|NI))?$")
+# a date-time written as one phrase (`datetime.*` rules) names its day too; a clock time
+# that took its day from an earlier row does not pass it on (no chains across a text)
+_DATETIME_VALUE = re.compile(r"^(?:\d{4}|XXXX)-\d\d-\d\dT\d\d:\d\d$")
 
 
 @dataclass
@@ -372,7 +375,32 @@ def extract(text: str, anchor: str | None, grammar: Grammar,
         })
         sent_of.append(si)
     _attach_days(rows, sent_of)
+    if not anchor:
+        _narrative_years(rows, sent_of)
     return rows
+
+
+_EXPLICIT_YEAR = re.compile(r"^(\d{4})(?:$|[-T/])")
+
+
+def _narrative_years(rows: list[dict], sent_of: list[int]) -> None:
+    """Without a document date, a day or month without year (`XXXX-03-05`) takes the year
+    of the nearest row before it that names one explicitly as a point (`im März 2021 ...
+    am 5. Mai`; not a bound like `bis 2024`, not an interval) in the same sentence, or in
+    the previous one as a month or day (`im März 2021`, not a bare `2010`) -- HeidelTime's
+    narrative strategy, kept local: in news without a date a bare year or a year further
+    back is mostly background history, not the year of the event; none: `XXXX` stays."""
+    years = [(i, m.group(1)) for i, r in enumerate(rows)
+             if (m := _EXPLICIT_YEAR.match(r["value"] or "")) and m.group(1) in r["text"]
+             and "/" not in r["value"] and r["modifier"] not in _BOUND_MODIFIERS]
+    for i, r in enumerate(rows):
+        if not (r["value"] or "").startswith("XXXX-") or r["value"].startswith("XXXX-WXX"):
+            continue
+        before = [y for j, y in years if j < i and (sent_of[j] == sent_of[i] or sent_of[i] - sent_of[j] == 1
+                                                    and rows[j]["value"][4:5] == "-")]
+        if before:
+            r["value"] = r["value"].replace("XXXX", before[-1])
+            r["granularity"] = granularity(r["value"])
 
 
 _REF_UNIT = re.compile(r"REF[+-](?:\d+(?:\.\d+)?|X)(?P<unit>MIN|DE|CE|Y|Q|M|W|D|H|S)")
@@ -431,12 +459,17 @@ def _day_of_time(rows: list[dict], sent_of: list[int], i: int, window: int) -> i
     """The row whose day clock time `i` is on: the nearest DATE naming a day in its
     sentence, else the last day-valued row before it within `window` characters."""
     r = rows[i]
-    days = [j for j, o in enumerate(rows) if j != i and o["type"] in ("DATE", "TIME") and _DAY_VALUE.match(o["value"] or "")]
+    days = [j for j, o in enumerate(rows) if j != i and o["type"] in ("DATE", "TIME") and _names_day(o)]
     same = [j for j in days if sent_of[j] == sent_of[i] and rows[j]["type"] == "DATE"]
     if same:
         return min(same, key=lambda j: (abs(rows[j]["start_char"] - r["start_char"]), j))
     before = [j for j in days if j < i and r["start_char"] - rows[j]["end_char"] <= window]
     return before[-1] if before else None
+
+
+def _names_day(row: dict) -> bool:
+    value = row["value"] or ""
+    return bool(_DAY_VALUE.match(value) or row["rule"].startswith("datetime.") and _DATETIME_VALUE.match(value))
 
 
 def _on_day(value: str, src: str) -> str:

@@ -172,6 +172,8 @@ def resolve(value: str, anchor: str | None, tense: str | None = None) -> tuple[s
     if "/" in value:
         return _resolve_interval(value, anchor, tense)
     a = date.fromisoformat(anchor) if anchor else None
+    if value == "NEWYEAR":  # `im neuen Jahr`: next year in the second half, else this one
+        return (str(a.year + (a.month >= 7)) if a else ""), a is not None
     if value.startswith("XXXX-WXX"):
         return value, False  # a weekly pattern is not anchored
     m = _TOKEN.match(value)

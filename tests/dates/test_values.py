@@ -40,7 +40,10 @@ def test_dateparser_traps_are_not_dates(text):
     ("gegen 16 Uhr", [("16 Uhr", "T16:00")]),
     ("Ab März 2025", [("März 2025", "2025-03")]),
     ("am Wochenende", [("Wochenende", "2018-W45-WE")]),
-    ("Am 30. November 2025 um 17:30 Uhr", [("30. November 2025", "2025-11-30"), ("17:30 Uhr", "2025-11-30T17:30")]),
+    # issue 11: a day and its clock time in one phrase are one row; apart, the time takes the day
+    ("Am 30. November 2025 um 17:30 Uhr", [("30. November 2025 um 17:30 Uhr", "2025-11-30T17:30")]),
+    ("Am 30. November 2025 beginnt um 17:30 Uhr die Feier.",
+     [("30. November 2025", "2025-11-30"), ("17:30 Uhr", "2025-11-30T17:30")]),
 ])
 def test_issue_expressions(text, expected):
     assert values(text) == expected
@@ -48,6 +51,26 @@ def test_issue_expressions(text, expected):
 
 def test_no_document_date_never_guesses_a_year():
     assert values("am 24. Jänner", None) == [("24. Jänner", "XXXX-01-24")]
+
+
+def test_no_document_date_takes_the_nearest_explicit_year_of_the_text():
+    """HeidelTime's narrative strategy (issue 11): the last year named before as a point."""
+    text = "Im März 2021 brannte die Scheune. Am 5. Mai wurde sie abgerissen."
+    assert values(text, None) == [("März 2021", "2021-03"), ("5. Mai", "2021-05-05")]
+    # a year after it, a bound (`bis 2030`) or an interval is no narrative year
+    text = "Am 5. Mai begann der Abriss. Das Jahr 2019 blieb in Erinnerung."
+    assert values(text, None) == [("5. Mai", "XXXX-05-05"), ("Jahr 2019", "2019")]
+    text = "Bis 2030 soll die Strecke fertig sein, von 2010 bis 2012 wurde geplant. Im März gab es Streit."
+    assert values(text, None)[-1] == ("März", "XXXX-03")
+    # kept local: a year three sentences back is history, not the year of the event
+    text = "Im November 1989 fiel die Mauer. Lange war es ruhig. Im März gab es Streit."
+    assert values(text, None)[-1] == ("März", "XXXX-03")
+    # a bare year in the previous sentence is background, in the same sentence it counts
+    assert values("Die Mauer fiel 1989 in Berlin. Im März gab es Streit.", None)[-1] == ("März", "XXXX-03")
+    assert values("Der Umsatz sank 2015 im dritten Quartal.", None)[-1] == ("dritten Quartal", "2015-Q3")
+    # a weekly pattern is not a date of a year; a count is not a year
+    assert values("Von Montag bis Freitag, 2000 Besucher, am 5. Mai.", None) == [
+        ("Von Montag bis Freitag", "XXXX-WXX-1/XXXX-WXX-5"), ("5. Mai", "XXXX-05-05")]
     assert values("gestern", None) == [("gestern", "")]
     assert values("im Vorjahr", None) == [("Vorjahr", "")]
 
