@@ -37,10 +37,21 @@ def link_abbreviations(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Can
     return sorted(out, key=lambda c: c.start)
 
 
+def _is_surname(text: str) -> bool:
+    """A word with a capital and a small letter (`Herter`, `Šarčević`, `al-Assad`; not `.`,
+    `)`, `S.`, `IV`)."""
+    return (all(ch.isalpha() or ch in "-'’" for ch in text)
+            and any(ch.isupper() for ch in text) and any(ch.islower() for ch in text))
+
+
 def link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
+    """A capitalised token equal to the surname of a PER of the document (`Herter` after
+    `Marc Herter`) is that person.  The surname is the span's last token only when it is a
+    word with a capital and a small letter: `Felipe VI.` ends in `.`, which must not turn
+    every full stop of the document into a person."""
     surnames = {}
     for c in cands:
-        if c.label == "PER" and c.end - c.start >= 2:
+        if c.label == "PER" and c.end - c.start >= 2 and _is_surname(doc[c.end - 1].text):
             surnames.setdefault(doc[c.end - 1].text, c)
     if not surnames:
         return cands
