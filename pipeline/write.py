@@ -26,13 +26,8 @@ from .runner import DocResult
 
 from . import schema as S
 
-STR, INT, FLOAT, BOOL = S.STR, S.INT, S.FLOAT, S.BOOL
-
-# table -> [(column, type)], derived from the data dictionary (pipeline/schema.py);
-# contract columns first, project extensions after.
-SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {n: [(c.name, c.type) for c in t.columns] for n, t in S.TABLES.items()}
+# Columns, types and sort keys of every table come from the data dictionary (pipeline/schema.py).
 TABLE_ORDER = list(S.TABLE_ORDER)
-SORT_KEYS = {n: list(t.sort_keys) for n, t in S.TABLES.items()}
 DB_NAME = "pipeline.duckdb"
 log = logging.getLogger("pipeline.write")
 
@@ -50,7 +45,7 @@ def collect_tables(results: list[DocResult], errors: list[dict]) -> dict[str, li
             tables[name].extend(rows)
     tables["entities"] = aggregate_entities(tables.get("mentions", []), tables.get("roles", []))
     tables["errors"] = list(errors)
-    for name in SCHEMAS:
+    for name in S.TABLES:
         tables.setdefault(name, [])
     return dict(tables)
 

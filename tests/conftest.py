@@ -36,3 +36,17 @@ def blank_nlp():
     from pipeline.assembly import nlp_for_text
 
     return nlp_for_text("blank")
+
+
+def plates_config(tmp_path: Path) -> Path:
+    """A configuration file: the default one with the example plates plugin and its stage on."""
+    import yaml
+
+    from pipeline.config import DEFAULT_CONFIG
+
+    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    cfg["plugins"] = ["pipeline.plugins.plates"]
+    cfg["stages"] = cfg["stages"] + ["de_plates"]
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path

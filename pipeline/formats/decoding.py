@@ -34,11 +34,12 @@ def decode(raw: bytes) -> tuple[str, str]:
     """
     if any(raw.startswith(m) for m in _BINARY_MAGIC):
         raise DocumentError("binary", "binary file, not text")
-    if not _looks_utf16(raw) and control_byte_ratio(raw) > MAX_CONTROL_RATIO:
+    ratio = 0.0 if _looks_utf16(raw) else control_byte_ratio(raw)
+    if ratio > MAX_CONTROL_RATIO:
         # One rule for the whole file, wherever the bytes stand: a text with a stray NUL
         # is text (the NUL is removed by `normalise_text`); a file where more than one
         # byte in 20 is a control byte is not.
-        raise DocumentError("binary", f"binary file, not text ({control_byte_ratio(raw):.0%} control bytes)")
+        raise DocumentError("binary", f"binary file, not text ({ratio:.0%} control bytes)")
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
@@ -55,7 +56,7 @@ def decode(raw: bytes) -> tuple[str, str]:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
         encoding, text = "latin_1", raw.decode("latin_1")
-    if _control_ratio(text) > 0.05:
+    if _control_ratio(text) > MAX_CONTROL_RATIO:  # C1 controls of a legacy decoding count too
         raise DocumentError("binary", "binary file, not text")
     return text, encoding
 

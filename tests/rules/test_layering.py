@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.cli import main
-from pipeline.rulebook import BUILTIN_RULES, load_rules
+from pipeline.rulebook import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 

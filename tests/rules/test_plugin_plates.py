@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from conftest import plates_config
 from pipeline.cli import main
 from pipeline.config import DEFAULT_CONFIG
-
-
-def _plates_config(tmp_path: Path) -> Path:
-    """The default configuration with the plates plugin and its stage switched on."""
-    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    cfg["plugins"] = ["pipeline.plugins.plates"]
-    cfg["stages"] = cfg["stages"] + ["de_plates"]
-    cfg_path = tmp_path / "config.yaml"
-    cfg_path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    return cfg_path
 
 
 def test_plates_stage_end_to_end(tmp_path, capsys):
@@ -27,7 +17,7 @@ def test_plates_stage_end_to_end(tmp_path, capsys):
     (corpus / "polizei.txt").write_text(
         "Hameln, 3. März 2024 – Der Fahrer des Wagens HM-AB 123 flüchtete auf der B 1 Richtung Hamm. "
         "Ein zweites Fahrzeug (HAM-Q 7) wurde sichergestellt.", encoding="utf-8")
-    cfg_path = _plates_config(tmp_path)
+    cfg_path = plates_config(tmp_path)
     out = tmp_path / "out"
     assert main(["run", "--corpus", str(corpus), "--out", str(out), "--quiet", "--model", "blank", "--config", str(cfg_path)]) == 0
     plates = pd.read_parquet(out / "plates.parquet")
@@ -68,7 +58,7 @@ def test_plugin_table_without_rows_is_written_empty(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Am 3. März kamen 40 Gäste nach Hamm.", encoding="utf-8")
-    cfg_path = _plates_config(tmp_path)
+    cfg_path = plates_config(tmp_path)
     out = tmp_path / "out"
     assert main(["run", "--corpus", str(corpus), "--out", str(out), "--quiet", "--model", "blank", "--config", str(cfg_path)]) == 0
     assert pd.read_parquet(out / "plates.parquet").empty

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
+from conftest import plates_config
 from pipeline.cli import main
-from pipeline.config import DEFAULT_CONFIG
 from pipeline.rulebook import BUILTIN_RULES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,15 +104,6 @@ def test_missing_rules_folder(tmp_path, capsys):
     assert "rules folder does not exist" in out
 
 
-def _plugin_config(tmp_path: Path) -> Path:
-    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    cfg["plugins"] = ["pipeline.plugins.plates"]
-    cfg["stages"] = cfg["stages"] + ["de_plates"]
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    return path
-
-
 def _plates_with_pattern(pattern: str) -> str:
     text = BUILTIN_RULES.joinpath("plates/plates.yaml").read_text(encoding="utf-8")
     lines = [f"pattern: '{pattern}'" if l.startswith("pattern:") else l for l in text.splitlines()]
@@ -124,7 +113,7 @@ def _plates_with_pattern(pattern: str) -> str:
 def test_invalid_regex(tmp_path, capsys):
     layer = layer_with(tmp_path, "plates/plates.yaml", _plates_with_pattern("(?P<code>[A-Z]{1,3}"))
     line_no = next(i for i, l in enumerate((layer / "plates/plates.yaml").read_text().splitlines(), 1) if l.startswith("pattern:"))
-    cfg = _plugin_config(tmp_path)
+    cfg = plates_config(tmp_path)
     code, out = check(capsys, "--rules", str(layer), "--config", str(cfg))
     assert code == 1
     assert f"{layer / 'plates/plates.yaml'}:{line_no}: invalid regular expression" in out
@@ -143,7 +132,7 @@ def test_catastrophic_regex_is_refused(tmp_path, capsys):
 
 def test_rules_check_stress_tests_patterns(tmp_path, capsys):
     layer = layer_with(tmp_path, "plates/plates.yaml", _plates_with_pattern("(?P<code>([A-Za-z]+)+$)(?P<letters>x)?(?P<digits>1)?(?P<suffix>)"))
-    code, out = check(capsys, "--rules", str(layer), "--config", str(_plugin_config(tmp_path)))
+    code, out = check(capsys, "--rules", str(layer), "--config", str(plates_config(tmp_path)))
     assert code == 1
     assert f"{layer / 'plates/plates.yaml'}:" in out and "pattern too slow" in out
 
