@@ -61,18 +61,57 @@ def resolve_model(name: str) -> tuple[Language, dict]:
 
 def _load(name: str, kind: str) -> tuple[Language, dict]:
     nlp = spacy.load(name)
-    meta = nlp.meta
-    info = {
+    return nlp, _model_info(name, kind, nlp.meta, list(nlp.pipe_names))
+
+
+def model_identity(config: dict) -> dict:
+    """The model the configuration names, as `build_nlp` would report it, read from its
+    meta.json without loading the weights (a rerun whose shards are all unchanged never
+    loads the model).  Raises ModelError like `resolve_model`."""
+    name = config.get("model", "auto") or "auto"
+    if name == "auto":
+        if spacy.util.is_package(OFFICIAL_MODEL):
+            name = OFFICIAL_MODEL
+        elif (EMBEDDED_MODEL / "meta.json").exists():
+            name = str(EMBEDDED_MODEL)
+        else:
+            name = "blank"
+    elif name == "embedded":
+        if not (EMBEDDED_MODEL / "meta.json").exists():
+            raise ModelError(f"embedded model missing at {EMBEDDED_MODEL} (run `make model`)")
+        name = str(EMBEDDED_MODEL)
+    if name == "blank":
+        return dict(_blank_info(), added_components=["de_sentence_fixes", "de_token_norms", "sentencizer"])
+    kind = "embedded" if name == str(EMBEDDED_MODEL) else "official" if name == OFFICIAL_MODEL else "custom"
+    if name == OFFICIAL_MODEL and not spacy.util.is_package(OFFICIAL_MODEL):
+        raise ModelError(f"{OFFICIAL_MODEL} is not installed (python -m spacy download {OFFICIAL_MODEL}), or use --model auto")
+    try:
+        path = Path(name) if Path(name).exists() else spacy.util.get_package_path(name)
+        meta = spacy.util.get_model_meta(path)
+    except (OSError, IOError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model {name!r}: {first}") from None
+    pipes = [p for p in meta.get("pipeline", []) if p not in set(meta.get("disabled", []))]
+    info = _model_info(name, kind, meta, pipes)
+    info["added_components"] = ["de_sentence_fixes", "de_token_norms"] + ([] if _has_sents(pipes) else ["sentencizer"])
+    return info
+
+
+def _has_sents(pipe_names: list[str]) -> bool:
+    return any(n in pipe_names for n in ("parser", "senter"))
+
+
+def _model_info(name: str, kind: str, meta: dict, pipe_names: list[str]) -> dict:
+    return {
         "requested": name,
         "kind": kind,
         "name": _model_name(meta),
         "version": meta.get("version"),
         "spacy_version": meta.get("spacy_version"),
         "path": name if Path(name).exists() else None,
-        "components": list(nlp.pipe_names),
+        "components": pipe_names,
         "performance": {k: v for k, v in (meta.get("performance") or {}).items() if not isinstance(v, dict) or k == "ents_per_type"},
     }
-    return nlp, info
 
 
 def _model_name(meta: dict) -> str:
@@ -81,8 +120,11 @@ def _model_name(meta: dict) -> str:
 
 
 def _blank() -> tuple[Language, dict]:
-    nlp = spacy.blank("de")
-    return nlp, {"requested": "blank", "kind": "blank", "name": "blank:de", "version": spacy.__version__, "components": [], "performance": {}}
+    return spacy.blank("de"), _blank_info()
+
+
+def _blank_info() -> dict:
+    return {"requested": "blank", "kind": "blank", "name": "blank:de", "version": spacy.__version__, "components": [], "performance": {}}
 
 
 # --------------------------------------------------------------------------- build

@@ -53,10 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--corpus", default="corpus", type=Path, help="folder of documents (default: corpus)")
     run.add_argument("--out", default="outputs", type=Path, help="output folder (default: outputs)")
     _common(run)
-    run.add_argument("--workers", type=int, default=1, help="worker processes for the spaCy stages (default: 1)")
-    run.add_argument("--no-cache", action="store_true", help="reprocess every document even if unchanged since the last run")
+    run.add_argument("--workers", type=int, default=1,
+                     help="worker processes (local engine) or LocalCluster workers (dask engine) (default: 1)")
+    run.add_argument("--engine", choices=("local", "dask"), default="local",
+                     help="where the shards run: local processes, or a Dask cluster (default: local)")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="Dask scheduler, e.g. tcp://host:8786 (default: $DASK_SCHEDULER_ADDRESS, "
+                     "else a LocalCluster of --workers processes); implies --engine dask")
+    run.add_argument("--no-cache", action="store_true",
+                     help="reprocess every shard even if its documents are unchanged since the last run")
     run.add_argument("--keep-cache", action="store_true",
-                     help="keep cached results of other configurations (default: OUT/.cache keeps only this run's)")
+                     help="keep the shard results no longer used (default: OUT/.shards keeps only this run's)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     _logging_options(run)
 
@@ -187,13 +194,15 @@ def _fail(message: str, code: int = EXIT_INPUT):
 def cmd_run(args) -> int:
     from .assembly import ModelError
     from .ingest import IngestError
-    from .rulebook import RuleError
-    from .runner import run_corpus, run_info
     from .outdir import OutputBusy, OutputLock, clean_stale
-    from .write import OutputError, collect_tables, ensure_writable, output_os_message, write_outputs
+    from .rulebook import RuleError
+    from .runner import RunFailed, run_corpus, run_info
+    from .shards import prune_shards
+    from .write import OutputError, ensure_writable, output_os_message, write_run
 
     if args.workers < 1:
         _fail("--workers must be at least 1")
+    engine = "dask" if args.scheduler else args.engine
     config = _config(args)
     if not args.corpus.exists() or not args.corpus.is_dir():
         _fail(f"corpus folder not found: {args.corpus}")
@@ -205,55 +214,53 @@ def cmd_run(args) -> int:
                 print(p, file=sys.stderr)
             _fail(f"{len(problems)} problem(s) in rule files; nothing was processed", EXIT_RULES)
         ensure_writable(args.out)
-        log.info("corpus %s -> %s (model %s, %d worker(s))", args.corpus, args.out, config.get("model"), args.workers)
+        log.info("corpus %s -> %s (model %s, engine %s, %d worker(s))", args.corpus, args.out, config.get("model"),
+                 engine, args.workers)
         with OutputLock(args.out):
             clean_stale(args.out)
-            outcome = run_corpus(args.corpus, args.out, config, workers=args.workers,
-                                 progress=not args.quiet, use_cache=not args.no_cache)
+            outcome = run_corpus(args.corpus, args.out, config, workers=args.workers, progress=not args.quiet,
+                                 use_cache=not args.no_cache, engine=engine, scheduler=args.scheduler)
             for warning in outcome.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
-            if not outcome.results and not outcome.errors:
+            if not outcome.n_documents and not outcome.errors:
                 _fail(f"no documents in {args.corpus} (looked for {', '.join(outcome.extensions)}); nothing was written")
-            log.info("%d document(s) processed, %d from cache, %d error(s)", len(outcome.results), outcome.n_cached, len(outcome.errors))
+            log.info("%d document(s) processed, %d from unchanged shards, %d error(s)", outcome.n_processed,
+                     outcome.n_cached, outcome.n_doc_errors + len(outcome.errors))
             t0 = time.perf_counter()
-            tables = collect_tables(outcome.results, outcome.errors)
             info = run_info(outcome, config, {}, time.perf_counter() - started, args.corpus, args.out)
-            outcome.timings["write"] = 0.0
-            counts = write_outputs(args.out, tables, info)
-            outcome.timings["write"] = time.perf_counter() - t0
+            counts = write_run(args.out, outcome, info, (config.get("write") or {}).get("memory_limit"))
+            outcome.timings["write"] = outcome.timings.get("write", 0.0) + time.perf_counter() - t0
             log.info("tables written: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
-            if not args.no_cache and not args.keep_cache:
-                from .runner import prune_cache
-
-                removed = prune_cache(args.out, outcome.fingerprint)
+            if not args.keep_cache:
+                removed = prune_shards(args.out, set(outcome.shard_dirs))
                 if removed:
-                    log.info("cache: removed %d stale configuration folder(s) from %s/.cache", removed, args.out)
+                    log.info("removed %d shard result(s) no longer used from %s/.shards", removed, args.out)
     except RuleError as exc:
         _fail(exc.format(), EXIT_RULES)
-    except (IngestError, ModelError, OutputError, OutputBusy) as exc:
+    except (IngestError, ModelError, OutputError, OutputBusy, RunFailed) as exc:
         _fail(str(exc))
     except OSError as exc:  # the disk failed under us (full disk, ...): one line, exit 2
         _fail(output_os_message(args.out, exc))
     total = time.perf_counter() - started
     if not args.quiet:
         _summary(outcome, counts, total, args.out)
-    if not outcome.results and outcome.errors:
+    if not outcome.n_ok and (outcome.errors or outcome.n_doc_errors):
         print("error: no document could be processed (see errors table)", file=sys.stderr)
         return EXIT_NOTHING
     return EXIT_OK
 
 
 def _summary(outcome, counts: dict, total: float, out: Path) -> None:
-    n_tokens = sum(r.document["n_tokens"] for r in outcome.results)
     model = outcome.model_info
     print(f"model: {model.get('name')} {model.get('version') or ''} ({model.get('kind')})")
     print(
-        f"documents: {counts.get('documents', 0)} ({outcome.n_cached} unchanged, from cache)  "
-        f"tokens: {n_tokens}  mentions: {counts.get('mentions', 0)}  entities: {counts.get('entities', 0)}  "
+        f"documents: {counts.get('documents', 0)} ({outcome.n_cached} unchanged, reused; "
+        f"{outcome.shards_processed} of {outcome.shards_total} shards processed, engine {outcome.engine})  "
+        f"tokens: {outcome.n_tokens}  mentions: {counts.get('mentions', 0)}  entities: {counts.get('entities', 0)}  "
         f"dates: {counts.get('dates', 0)}  figures: {counts.get('figures', 0)}  errors: {counts.get('errors', 0)}"
     )
     stages = "  ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items())
-    print(f"seconds per stage: {stages}  total {total:.2f}s")
+    print(f"seconds per stage (summed over workers): {stages}  total {total:.2f}s")
     print(f"outputs: {out}/ (Parquet, CSV, {out}/pipeline.duckdb, run.json; README.md is the data dictionary)")
 
 

@@ -23,6 +23,7 @@ import re
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .formats.decoding import DocumentError, decode  # noqa: F401  (ingest's public names)
 from .layout import normalise_text, parse_structure  # noqa: F401  (normalise_text: ditto)
@@ -79,29 +80,41 @@ def discover(corpus: Path, extensions: list[str]) -> list[Path]:
 
 
 def walk_corpus(corpus: Path, extensions: list[str]) -> tuple[list[Path], list[WalkProblem]]:
-    """Every path below `corpus`: the document files, and a problem for every other one.
+    """Every path below `corpus`: the document files (sorted by relative path), and a
+    problem for every other one.  `iter_corpus` is the same walk, streamed."""
+    files: list[Path] = []
+    problems: list[WalkProblem] = []
+    for item in iter_corpus(corpus, extensions):
+        (problems if isinstance(item, WalkProblem) else files).append(item)
+    files.sort(key=lambda p: p.relative_to(corpus).as_posix())
+    problems.sort(key=lambda w: w.path)
+    return files, problems
+
+
+def iter_corpus(corpus: Path, extensions: list[str]) -> Iterator[Path | WalkProblem]:
+    """The corpus walk, one path at a time (memory does not grow with the corpus):
+    document files, and a `WalkProblem` for every other path met.
 
     Hidden names (`.git`, `.DS_Store`) and the root `metadata.csv` are not inputs.  Folder
     symlinks are followed unless they lead back to a folder being walked (a loop); a
     symlink loop, a dangling symlink, an unreadable folder, a device/FIFO/socket and a file
-    of a type this pipeline does not read each come back as a `WalkProblem`.
+    of a type this pipeline does not read each come back as a `WalkProblem`.  Names are
+    visited in sorted order, folder by folder.
     """
     if not corpus.exists():
         raise IngestError(f"corpus folder not found: {corpus}")
     if not corpus.is_dir():
         raise IngestError(f"corpus is not a folder: {corpus}")
     exts = {e.lower() for e in extensions}
-    files: list[Path] = []
-    problems: list[WalkProblem] = []
 
     def rel(p: Path) -> str:
         return display_path(p.relative_to(corpus).as_posix())
 
-    def visit(folder: Path, ancestors: frozenset) -> None:
+    def visit(folder: Path, ancestors: frozenset) -> Iterator[Path | WalkProblem]:
         try:
             names = sorted(os.listdir(folder))
         except OSError as exc:
-            problems.append(WalkProblem(rel(folder), "unreadable", f"cannot list folder: {exc.strerror}"))
+            yield WalkProblem(rel(folder), "unreadable", f"cannot list folder: {exc.strerror}")
             return
         for name in names:
             if name.startswith(".") or (folder == corpus and name == "metadata.csv"):
@@ -111,29 +124,26 @@ def walk_corpus(corpus: Path, extensions: list[str]) -> tuple[list[Path], list[W
                 st = os.stat(p)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
-                    problems.append(WalkProblem(rel(p), "symlink_loop", "symlink loop (the link leads back to itself); not read"))
+                    yield WalkProblem(rel(p), "symlink_loop", "symlink loop (the link leads back to itself); not read")
                 elif p.is_symlink():
-                    problems.append(WalkProblem(rel(p), "broken_symlink", f"symlink to a missing target ({os.readlink(p)}); not read"))
+                    yield WalkProblem(rel(p), "broken_symlink", f"symlink to a missing target ({os.readlink(p)}); not read")
                 else:
-                    problems.append(WalkProblem(rel(p), "unreadable", f"cannot read: {exc.strerror}"))
+                    yield WalkProblem(rel(p), "unreadable", f"cannot read: {exc.strerror}")
                 continue
             if stat.S_ISDIR(st.st_mode):
                 real = os.path.realpath(p)
                 if real in ancestors:
-                    problems.append(WalkProblem(rel(p), "symlink_loop", "symlinked folder leads back to a folder above it; not followed"))
+                    yield WalkProblem(rel(p), "symlink_loop", "symlinked folder leads back to a folder above it; not followed")
                 else:
-                    visit(p, ancestors | {real})
+                    yield from visit(p, ancestors | {real})
             elif not stat.S_ISREG(st.st_mode):
-                problems.append(WalkProblem(rel(p), "not_a_file", "not a regular file (device, FIFO or socket); not read"))
+                yield WalkProblem(rel(p), "not_a_file", "not a regular file (device, FIFO or socket); not read")
             elif p.suffix.lower() in exts:
-                files.append(p)
+                yield p
             else:
-                problems.append(WalkProblem(rel(p), "unsupported", f"not a document type this pipeline reads ({', '.join(sorted(exts))}); not read"))
+                yield WalkProblem(rel(p), "unsupported", f"not a document type this pipeline reads ({', '.join(sorted(exts))}); not read")
 
-    visit(corpus, frozenset({os.path.realpath(corpus)}))
-    files.sort(key=lambda p: p.relative_to(corpus).as_posix())
-    problems.sort(key=lambda w: w.path)
-    return files, problems
+    yield from visit(corpus, frozenset({os.path.realpath(corpus)}))
 
 
 def display_path(path: str) -> str:

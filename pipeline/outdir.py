@@ -4,6 +4,7 @@ Layout of `OUT/` (what analysts open never moves):
 
     OUT/.lock                     flock'ed by the run in progress (holds its pid)
     OUT/.runs/<run-id>/           every file of one run's output set
+    OUT/.shards/s<NNNNN>-<key>/   one shard's results (Parquet parts), reused by reruns
     OUT/current -> .runs/<run-id> the live set
     OUT/<table>.parquet -> current/<table>.parquet   (and .csv, pipeline.duckdb, run.json)
 
@@ -137,10 +138,15 @@ def clean_stale(out: Path) -> list[str]:
             if p.name.startswith((".staging-", ".current.tmp-", ".link.tmp-", ".write-probe-")):
                 _remove(p)
                 removed.append(p.name)
-        cache = out / ".cache"
-        if cache.is_dir():
-            for tmp in cache.glob("*/*.tmp*"):
+        legacy = out / ".cache"  # per-document results of versions before the shards
+        if legacy.is_dir():
+            _remove(legacy)
+            removed.append(".cache")
+        shards = out / ".shards"
+        if shards.is_dir():  # what a killed worker left: unfinished shards, an index
+            for tmp in shards.glob(".*"):
                 _remove(tmp)
+                removed.append(f".shards/{tmp.name}")
     return removed
 
 

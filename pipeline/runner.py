@@ -1,32 +1,28 @@
-"""The runner: chains ingest -> spaCy stages -> write over a corpus.
+"""The runner: per-document processing, and the corpus run over shards.
 
 Per document the work is a pure function of (DocRecord, configuration): `process_batch`
-runs in the main process or in worker processes (`--workers N`) and returns plain rows.
-A document that fails in any stage becomes an `errors` row and the batch goes on.
-Results are cached per document under `OUT/.cache/`, keyed by the document's content
-and a fingerprint of code, model, rules and configuration, so a rerun only processes
-what changed.
+runs the spaCy stages over a batch and returns plain rows; a document that fails in any
+stage becomes an `errors` row and the batch goes on.  A corpus is processed in shards
+(`pipeline/shards.py`) on an engine (`pipeline/engines.py`: in process, a local process
+pool, or Dask); each shard's rows go to Parquet part files that `pipeline/write.py` merges
+into the output set.  A rerun reprocesses only the shards whose documents, code, model,
+rules or configuration changed.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
-from .assembly import build_nlp
 from .document import make_doc
 from .faults import checkpoint
-from .ingest import DocRecord, DocumentError, display_path, doc_id_for, ingest_document, read_metadata, walk_corpus
-from .rulebook import load_rules
+from .ingest import DocRecord, DocumentError
 from .version import CONTRACT_VERSION, __version__
 
 # Model components are timed as the stage they serve.
@@ -84,7 +80,12 @@ def _result_from_doc(record: DocRecord, doc) -> DocResult:
     return DocResult(record.doc_id, document=_document_row(record, doc), tables=tables)
 
 
-def _error(record_or_path, stage: str, exc: BaseException) -> dict:
+def result_rows(res: DocResult) -> dict[str, list[dict]]:
+    """A processed document's rows by table, its `documents` row included."""
+    return {"documents": [res.document], **res.tables}
+
+
+def error_row(record_or_path, stage: str, exc: BaseException) -> dict:
     path = record_or_path.path if isinstance(record_or_path, DocRecord) else str(record_or_path)
     doc_id = record_or_path.doc_id if isinstance(record_or_path, DocRecord) else None
     if isinstance(exc, DocumentError):
@@ -120,7 +121,7 @@ def _process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
         try:
             alive.append((rec, make_doc(nlp, rec)))
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
-            failed[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, "tokenize", exc))
+            failed[rec.doc_id] = DocResult(rec.doc_id, error=error_row(rec, "tokenize", exc))
     timings["tokenize"] += time.perf_counter() - t0
 
     for name, proc in nlp.pipeline:
@@ -139,7 +140,7 @@ def _process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
                 try:
                     survivors.append((rec, proc(doc)))
                 except Exception as exc:  # noqa: BLE001
-                    failed[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, stage, exc))
+                    failed[rec.doc_id] = DocResult(rec.doc_id, error=error_row(rec, stage, exc))
             alive = survivors
         timings[stage] += time.perf_counter() - t0
 
@@ -148,7 +149,7 @@ def _process_batch(nlp, records: list[DocRecord]) -> list[DocResult]:
         try:
             out[rec.doc_id] = _result_from_doc(rec, doc)
         except Exception as exc:  # noqa: BLE001
-            out[rec.doc_id] = DocResult(rec.doc_id, error=_error(rec, "normalise", exc))
+            out[rec.doc_id] = DocResult(rec.doc_id, error=error_row(rec, "normalise", exc))
     results = [out[r.doc_id] for r in records]
     if results:
         results[0].timings = dict(timings)
@@ -253,27 +254,7 @@ def process_long(nlp, rec: DocRecord, segment_chars: int) -> DocResult:
     return DocResult(rec.doc_id, document=document, tables=tables, timings=dict(timings))
 
 
-# --------------------------------------------------------------------------- workers
-_WORKER_NLP = None
-_WORKER_LIMITS = None
-
-
-def _init_worker(config: dict) -> None:
-    global _WORKER_NLP, _WORKER_LIMITS
-    _WORKER_NLP, _ = build_nlp(config)
-    _WORKER_LIMITS = long_document_limits(config)
-
-
-def _worker_batch(records: list[DocRecord]) -> list[DocResult]:
-    return process_batch(_WORKER_NLP, records, _WORKER_LIMITS)
-
-
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-# --------------------------------------------------------------------------- cache
+# --------------------------------------------------------------------------- fingerprint
 def code_fingerprint() -> str:
     """Hash of the package's Python sources: a code change invalidates cached results."""
     h = hashlib.sha256(__version__.encode())
@@ -294,53 +275,31 @@ def run_fingerprint(config: dict, model_info: dict, rules_fp: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _record_key(rec: DocRecord) -> str:
-    return hashlib.sha256(json.dumps(rec.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-class ResultCache:
-    def __init__(self, root: Path | None):
-        self.root = root
-        self.warnings: list[str] = []
-
-    def get(self, rec: DocRecord) -> DocResult | None:
-        if self.root is None:
-            return None
-        path = self.root / f"{_record_key(rec)}.json.gz"
-        if not path.exists():
-            return None
-        try:
-            data = json.loads(gzip.decompress(path.read_bytes()))
-        except (OSError, ValueError):
-            return None
-        return DocResult(rec.doc_id, document=data["document"], tables=data["tables"], cached=True)
-
-    def put(self, rec: DocRecord, res: DocResult) -> None:
-        if self.root is None or res.error is not None:
-            return
-        path = self.root / f"{_record_key(rec)}.json.gz"
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        payload = json.dumps({"document": res.document, "tables": res.tables}, ensure_ascii=False, default=str)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(gzip.compress(payload.encode(), mtime=0))
-            os.replace(tmp, path)
-        except OSError as exc:  # a full disk: the cache is an optimisation, the run goes on
-            tmp.unlink(missing_ok=True)
-            self.warnings.append(f"result cache switched off: cannot write {self.root} ({exc.strerror})")
-            self.root = None
-
-
 # --------------------------------------------------------------------------- corpus run
+class RunFailed(Exception):
+    """The run cannot finish (a worker died repeatedly, the cluster is gone): one line."""
+
+
 @dataclass
 class RunOutcome:
-    results: list[DocResult]
-    errors: list[dict]
+    """What a corpus run produced: shard part folders to merge, plus what to report."""
+
+    parts_root: Path
+    shard_dirs: list[str]
+    errors: list[dict]  # corpus-level (walk problems, duplicate doc_ids); document errors are in the parts
     timings: dict[str, float]
     model_info: dict
     rules_manifest: list[dict]
-    n_cached: int
     fingerprint: str
+    n_documents: int = 0  # documents found (ok + failed)
+    n_ok: int = 0
+    n_doc_errors: int = 0
+    n_processed: int = 0  # documents run through the stages in this run
+    n_cached: int = 0  # documents whose shard was reused unchanged
+    n_tokens: int = 0
+    shards_total: int = 0
+    shards_processed: int = 0
+    engine: str = "local"
     warnings: list[str] = field(default_factory=list)  # printed and kept in run.json
     extensions: list[str] = field(default_factory=list)
 
@@ -352,92 +311,70 @@ def run_corpus(
     workers: int = 1,
     progress: bool = True,
     use_cache: bool = True,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> RunOutcome:
-    """Process every document below `corpus`; corpus-level problems raise IngestError."""
+    """Process the corpus shard by shard into part files under `OUT/.shards/`.
+
+    Shards whose key is unchanged since an earlier run are reused (unless `use_cache` is
+    False); the others run on the chosen engine (`pipeline/engines.py`).  The spaCy
+    pipeline is built only in processes that have a shard to process.  Corpus-level
+    problems raise IngestError; writing the tables is `write.write_run`."""
+    from .assembly import model_identity
+    from .engines import run_tasks
+    from .rulebook import load_rules
+    from .shards import SHARDS_DIR, ShardSummary, done_shards, plan_shards, shard_settings
+
     timings: dict[str, float] = defaultdict(float)
     t0 = time.perf_counter()
     rules = load_rules(config.get("rules", []))
-    nlp, model_info = build_nlp(config)  # validates rules: a RuleError stops here
+    model_info = model_identity(config)
+    fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
+    parts_root = out / SHARDS_DIR
     timings["setup"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    extensions = config.get("ingest", {}).get("extensions", [".txt", ".md"])
-    files, walk_problems = walk_corpus(corpus, extensions)
-    meta = read_metadata(corpus)
-    records: list[DocRecord] = []
-    errors: list[dict] = [
-        {"path": w.path, "doc_id": None, "stage": "ingest", "error": w.error, "message": w.message} for w in walk_problems
-    ]
-    warnings = list(meta.warnings)
-    first_path: dict[str, str] = {}
-    for path in files:
-        doc_id = doc_id_for(path, corpus)
-        rel = display_path(path.relative_to(corpus).as_posix())
-        if doc_id in first_path:  # `a.txt` and `a.md`: one doc_id, two files
-            errors.append({"path": rel, "doc_id": doc_id, "stage": "ingest", "error": "duplicate_doc_id",
-                           "message": f"doc_id {doc_id!r} is already taken by {first_path[doc_id]}; rename one of the files"})
-            continue
-        first_path[doc_id] = rel
-        try:
-            records.append(ingest_document(path, corpus, meta.rows.get(doc_id), config, rules))
-        except DocumentError as exc:
-            errors.append(_error(rel, "ingest", exc))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(_error(rel, "ingest", exc))
-    warnings.extend(meta.unmatched(set(first_path)))
+    plan = plan_shards(corpus, config, fingerprint, parts_root / f".index-{os.getpid()}")
     checkpoint("ingest")
-    timings["ingest"] += time.perf_counter() - t0
+    timings["discover"] += time.perf_counter() - t0
+    try:
+        done = done_shards(parts_root) if use_cache else set()
+        todo = [s for s in plan.shards if s.dirname not in done]
+        reused = [s for s in plan.shards if s.dirname in done]
+        outcome = RunOutcome(parts_root, [s.dirname for s in plan.shards], plan.errors, timings, model_info,
+                             rules.manifest(), fingerprint, n_documents=plan.n_documents, shards_total=len(plan.shards),
+                             engine=engine, warnings=list(plan.warnings),
+                             extensions=list(config.get("ingest", {}).get("extensions", [".txt", ".md"])))
+        bar = _progress(plan.n_documents, progress, initial=sum(s.n_docs for s in reused))
 
-    fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
-    cache = ResultCache(out / ".cache" / fingerprint if use_cache else None)
-    results: dict[str, DocResult] = {}
-    todo: list[DocRecord] = []
-    for rec in records:
-        hit = cache.get(rec)
-        if hit is not None:
-            results[rec.doc_id] = hit
-        else:
-            todo.append(rec)
-    n_cached = len(results)
+        def account(summary: ShardSummary) -> None:
+            outcome.n_ok += summary.n_ok
+            outcome.n_doc_errors += summary.n_errors
+            outcome.n_tokens += summary.n_tokens
+            if summary.processed:
+                outcome.n_processed += summary.n_docs
+                outcome.shards_processed += 1
+                for k, v in summary.timings.items():
+                    timings[k] += v
+                bar.update(summary.n_docs)
+            else:
+                outcome.n_cached += summary.n_docs
 
-    batch_size = int(config.get("batch_size", 16))
-    bar = _progress(len(records), progress, initial=n_cached)
-    by_id = {r.doc_id: r for r in todo}
+        for shard in reused:
+            account(ShardSummary(**dict(json.loads((parts_root / shard.dirname / "_shard.json").read_text()), processed=False)))
+        _, per_task = shard_settings(config)
+        n_todo = sum(s.n_docs for s in todo)
+        per_task = max(1, min(per_task, -(-n_todo // (max(1, workers) * 4))))  # >= 4 tasks per worker
+        t0 = time.perf_counter()
+        tasks = plan.tasks(todo, parts_root, per_task, force=not use_cache)
+        run_tasks(tasks, config, workers=workers, engine=engine, scheduler=scheduler, on_done=account)
+        timings["process"] += time.perf_counter() - t0
+        bar.close()
+    finally:
+        import shutil
 
-    def consume(batch_results: Iterable[DocResult]) -> None:
-        for res in batch_results:
-            for k, v in res.timings.items():
-                timings[k] += v
-            results[res.doc_id] = res
-            if res.error is None:
-                cache.put(by_id[res.doc_id], res)
-            bar.update(1)
-        checkpoint("process")
-
-    if workers > 1 and len(todo) > batch_size:
-        ctx = mp.get_context("spawn" if sys.platform == "darwin" else "fork")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
-            for batch_results in pool.imap(_worker_batch, _batches(todo, batch_size)):
-                consume(batch_results)
-    else:
-        for batch in _batches(todo, batch_size):
-            consume(process_batch(nlp, batch, long_document_limits(config)))
-    bar.close()
-
-    ordered = [results[r.doc_id] for r in records]
-    errors.extend(r.error for r in ordered if r.error is not None)
-    return RunOutcome(
-        results=[r for r in ordered if r.error is None],
-        errors=errors,
-        timings=dict(timings),
-        model_info=model_info,
-        rules_manifest=rules.manifest(),
-        n_cached=n_cached,
-        fingerprint=fingerprint,
-        warnings=warnings + cache.warnings,
-        extensions=list(extensions),
-    )
-
+        shutil.rmtree(plan.index_path.parent, ignore_errors=True)
+    return outcome
 
 class _NoBar:
     def update(self, n: int) -> None:
@@ -457,22 +394,6 @@ def _progress(total: int, enabled: bool, initial: int = 0):
                 leave=False, disable=None)
 
 
-def prune_cache(out: Path, keep: str) -> int:
-    """Remove the cache folders of other fingerprints (code, model, rules, configuration)
-    from `OUT/.cache`, keeping `keep`; returns how many were removed."""
-    import shutil
-
-    root = out / ".cache"
-    if not root.is_dir():
-        return 0
-    removed = 0
-    for d in sorted(root.iterdir()):
-        if d.is_dir() and d.name != keep:
-            shutil.rmtree(d, ignore_errors=True)
-            removed += 1
-    return removed
-
-
 def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds: float, corpus: Path, out: Path) -> dict:
     return {
         "contract_version": CONTRACT_VERSION,
@@ -483,7 +404,10 @@ def run_info(outcome: RunOutcome, config: dict, counts: dict[str, int], seconds:
         "config": config,
         "rules": outcome.rules_manifest,
         "counts": counts,
+        "engine": outcome.engine,
+        "documents_processed": outcome.n_processed,
         "documents_from_cache": outcome.n_cached,
+        "shards": {"total": outcome.shards_total, "processed": outcome.shards_processed},
         "timings_seconds": {k: round(v, 4) for k, v in sorted(outcome.timings.items())},
         "total_seconds": round(seconds, 3),
         "fingerprint": outcome.fingerprint,

@@ -289,8 +289,9 @@ def render_readme(extra_tables: list[str] = ()) -> str:
         "The table files are symlinks into `current/`, which points at the live run folder in "
         "`.runs/<run-id>/`: a run writes its whole set there and switches `current` in one atomic "
         "step, so these paths always show one complete set. `.lock` is held while a run is in "
-        "progress. Copy the folder with `cp -rL` to get plain files. `.cache/` holds per-document "
-        "results so a rerun only processes changed documents (`--no-cache` forces a full run).",
+        "progress. Copy the folder with `cp -rL` to get plain files. `.shards/` holds each shard's "
+        "results (Parquet part files) so a rerun only processes the shards whose documents changed "
+        "(`--no-cache` forces a full run).",
         "",
     ]
     for t in TABLES.values():

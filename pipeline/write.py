@@ -1,9 +1,12 @@
-"""Stage 7, write: per-document rows -> corpus tables (Parquet, CSV, DuckDB) + run.json.
+"""Stage 7, write: shard part files -> the output set (Parquet, CSV, DuckDB) + run.json.
 
-Column order and types are declared here (the output contract's columns first), rows are
-sorted, so two runs over the same input give byte-identical Parquet/CSV files.  The whole
-set is written into a new run folder and switched in with one atomic rename
-(`pipeline/outdir.py`), so an interrupted run never leaves half a table or a mixed set.  Tables a plugin stage adds are written too, columns inferred.
+Column order and types come from the data dictionary (`pipeline/schema.py`); rows are
+sorted, so two runs over the same input give byte-identical Parquet/CSV files whatever
+the engine or number of workers.  The tables are merged from the shards' part files by
+a streaming DuckDB query per table (`pipeline/merge.py`), so memory does not grow with
+the corpus.  The whole set is written into a new run folder and switched in with one
+atomic rename (`pipeline/outdir.py`), so an interrupted run never leaves half a table
+or a mixed set.  Tables a plugin stage adds are written too, columns inferred.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ class OutputError(Exception):
 
 
 def collect_tables(results: list[DocResult], errors: list[dict]) -> dict[str, list[dict]]:
-    """Per-document results -> table rows, plus the corpus-wide `entities` table."""
+    """Per-document results in memory -> table rows, plus the corpus-wide `entities`
+    table (the Python API's path; a corpus run merges shard part files instead)."""
     tables: dict[str, list[dict]] = defaultdict(list)
     for res in results:
         tables["documents"].append(res.document)
@@ -91,46 +95,71 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
 
 
 def to_frame(name: str, rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
-    """Rows -> (the CSV frame, the typed Arrow table) of one table.
-
-    Declared tables (pipeline/schema.py) are typed by the data dictionary: NULL for
-    missing values (an empty string in a nullable text column is NULL), dates and
-    timestamps typed, list columns as lists; the CSV frame renders them as text (empty
-    field = NULL, lists `; `-joined).  Plugin tables keep their inferred types.
-    """
+    """Rows in memory -> (the CSV frame, the typed Arrow table) of one table, sorted by
+    the data dictionary's keys (the Python API's path; a corpus run merges part files)."""
     table_def = S.TABLES.get(name)
     if table_def is None:
         return _plugin_frame(rows)
     rows = derive_columns(name, rows)
+    keys = list(table_def.sort_keys)
+    if len(rows) > 1 and keys:
+        df = pd.DataFrame(rows, columns=sorted({k for r in rows for k in r} | set(keys)))
+        order = df.sort_values(keys, kind="mergesort", na_position="first").index
+        rows = [rows[i] for i in order]
+    table = typed_table(name, rows)
+    return csv_frame(name, table), table
+
+
+def typed_table(name: str, rows: list[dict]) -> pa.Table:
+    """Rows -> the typed Arrow table of one table, in the rows' order.
+
+    Declared tables (pipeline/schema.py) are typed by the data dictionary: NULL for
+    missing values (an empty string in a nullable text column is NULL), dates and
+    timestamps typed, list columns as lists; extra columns a stage emits follow, types
+    inferred.  Plugin tables keep their inferred types."""
+    table_def = S.TABLES.get(name)
+    if table_def is None:
+        return _plugin_frame(rows)[1]
+    rows = derive_columns(name, rows)
     declared = table_def.names
     extra = sorted({k for r in rows for k in r} - set(declared))
-    df = pd.DataFrame(rows, columns=declared + extra)
-    keys = list(table_def.sort_keys)
-    if len(df) and keys:
-        df = df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
     arrays, fields = [], []
     for col in table_def.columns:
-        values = [_typed(v, col) for v in df[col.name].tolist()]
+        values = [_typed(r.get(col.name), col) for r in rows]
         arrays.append(pa.array(values, type=col.type))
         nullable = col.nullable or arrays[-1].null_count > 0  # never fail a run on a stage's None
         fields.append(pa.field(col.name, col.type, nullable=nullable, metadata={"description": col.description}))
-    for c in extra:
-        arr = pa.Table.from_pandas(df[[c]], preserve_index=False).column(c).combine_chunks()
-        arrays.append(arr)
-        fields.append(pa.field(c, arr.type))
+    if extra:
+        df = pd.DataFrame([{c: r.get(c) for c in extra} for r in rows], columns=extra)
+        for c in extra:
+            arr = pa.Table.from_pandas(df[[c]], preserve_index=False).column(c).combine_chunks()
+            arrays.append(arr)
+            fields.append(pa.field(c, arr.type))
     arrow_schema = pa.schema(fields, metadata={"description": table_def.description,
                                                "contract_version": str(S.CONTRACT_VERSION)})
-    table = pa.Table.from_arrays(arrays, schema=arrow_schema)
-    csv = pd.DataFrame({f.name: [S.csv_value(v, f.type) for v in arr.to_pylist()]
-                        for f, arr in zip(fields[: len(declared)], arrays)}, columns=declared)
-    for c in extra:
-        csv[c] = df[c]
+    return pa.Table.from_arrays(arrays, schema=arrow_schema)
+
+
+def csv_frame(name: str, table: pa.Table) -> pd.DataFrame:
+    """A typed table -> the frame written as CSV: text as the data dictionary renders it
+    (empty field = NULL, lists `; `-joined, ISO dates), integers without `.0`."""
+    table_def = S.TABLES.get(name)
+    if table_def is None:
+        return table.to_pandas()
+    declared = set(table_def.names)
+    csv = pd.DataFrame({f.name: [S.csv_value(v, f.type) for v in table.column(f.name).to_pylist()]
+                        for f in table.schema if f.name in declared}, columns=[n for n in table.schema.names if n in declared])
+    for f in table.schema:
+        if f.name not in declared:
+            csv[f.name] = table.column(f.name).to_pandas()
     for col in table_def.columns:  # integer columns stay integers in CSV (no 3.0)
+        if col.name not in csv:
+            continue
         if col.type == S.INT:
             csv[col.name] = csv[col.name].astype("Int64")
         elif col.type == S.FLOAT:
             csv[col.name] = pd.to_numeric(csv[col.name], errors="coerce").astype("float64")
-    return csv, table
+    return csv
 
 
 def _plugin_frame(rows: list[dict]) -> tuple[pd.DataFrame, pa.Table]:
@@ -207,7 +236,32 @@ def ensure_writable(out: Path) -> None:
         raise OutputError(f"cannot write to output folder {out}: {exc.strerror}") from None
 
 
+def write_run(out: Path, outcome, run_json: dict, memory_limit: str | None = None) -> dict[str, int]:
+    """Merge a corpus run's shard parts (`runner.RunOutcome`) into a new output set and
+    switch to it atomically; returns the row count of every table."""
+    part_dirs = [outcome.parts_root / d for d in outcome.shard_dirs]
+    return _write(out, part_dirs, outcome.errors, run_json, memory_limit)
+
+
 def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
+    """Rows in memory -> the output set, through the same part files and merge as a
+    corpus run (one part per table; `entities` is recomputed from the mentions)."""
+    from .shards import PartWriter
+
+    with tempfile.TemporaryDirectory(dir=_ensure(out), prefix=".parts-") as tmp:
+        writer = PartWriter(Path(tmp))
+        writer.add({k: v for k, v in tables.items() if k not in ("entities", "errors")})
+        writer.close()
+        return _write(out, [Path(tmp)], list(tables.get("errors", [])), run_json, None)
+
+
+def _ensure(out: Path) -> Path:
+    ensure_writable(out)
+    return out
+
+
+def _write(out: Path, part_dirs: list[Path], corpus_errors: list[dict], run_json: dict,
+           memory_limit: str | None) -> dict[str, int]:
     """Write every table into a new run folder and switch to it atomically; row counts.
 
     The placing of files (run folder, lock, switch, cleanup) is `pipeline/outdir.py`."""
@@ -217,7 +271,7 @@ def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> d
     with OutputLock(out):
         run_dir = new_output_set(out)
         try:
-            counts = _write_set(run_dir, tables, run_json)
+            counts = _write_set(run_dir, part_dirs, corpus_errors, run_json, memory_limit)
             publish_output_set(out, run_dir)
             write_readme(out, list(counts))
         except OSError as exc:
@@ -226,26 +280,45 @@ def write_outputs(out: Path, tables: dict[str, list[dict]], run_json: dict) -> d
     return counts
 
 
-def _write_set(staging: Path, tables: dict[str, list[dict]], run_json: dict) -> dict[str, int]:
-    from .faults import checkpoint
-
-    names = [n for n in TABLE_ORDER if n in tables] + sorted(n for n in tables if n not in TABLE_ORDER)
-    counts: dict[str, int] = {}
-    frames = {}
-    for name in names:
-        df, table = to_frame(name, tables[name])
-        frames[name] = df
-        counts[name] = len(df)
-        pq.write_table(table, staging / f"{name}.parquet", compression="zstd")
-        checkpoint(f"write:{name}.parquet")
-        df.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
-        checkpoint(f"write:{name}.csv")
+def _write_set(staging: Path, part_dirs: list[Path], corpus_errors: list[dict], run_json: dict,
+               memory_limit: str | None) -> dict[str, int]:
     import duckdb
 
+    from .faults import checkpoint
+    from .merge import connect, entities_query, merge_table, parts_by_table, table_query, table_scan
+    from .shards import PartWriter
+
+    work = staging / ".merge"
+    work.mkdir()
+    if corpus_errors:  # walk problems and duplicate doc_ids: one more part
+        writer = PartWriter(work / "corpus")
+        (work / "corpus").mkdir()
+        writer.add({"errors": corpus_errors})
+        writer.close()
+        part_dirs = [*part_dirs, work / "corpus"]
+    parts = parts_by_table(part_dirs)
+    names = [n for n in TABLE_ORDER if n in S.TABLES] + sorted(n for n in parts if n not in S.TABLES)
+    counts: dict[str, int] = {}
     try:
+        con = connect(work, memory_limit)
+        try:
+            for name in names:
+                files = parts.get(name, [])
+                if name == "entities":
+                    query = entities_query(parts["mentions"], parts.get("roles", [])) if parts.get("mentions") else None
+                    counts[name] = merge_table(con, name, query, staging)
+                else:
+                    counts[name] = merge_table(con, name, table_query(name, files) if files else None, staging,
+                                               table_scan(files) if files else None)
+                checkpoint(f"write:{name}.parquet")
+                checkpoint(f"write:{name}.csv")
+        finally:
+            con.close()
         _write_duckdb(staging / DB_NAME, staging, names)
     except duckdb.IOException as exc:  # a full disk, seen through DuckDB
         raise OSError(errno.EIO, " ".join(str(exc).split())[:200]) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     checkpoint(f"write:{DB_NAME}")
     run_json = dict(run_json, counts=counts, tables=names, database=DB_NAME)
     (staging / "run.json").write_text(json.dumps(run_json, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         run_seconds = time.perf_counter() - t0
     result = {
         "texts": source, "documents": sum(len(v) for v in files.values()),
-        "processed": len(outcome.results), "errors": len(outcome.errors),
+        "processed": outcome.n_ok, "errors": outcome.n_doc_errors + len(outcome.errors),
         "extraction": speed,
         "run_seconds": round(run_seconds, 2),
         "run_stages": {k: round(v, 2) for k, v in sorted(outcome.timings.items())},

@@ -108,18 +108,19 @@ def test_no_progress_bar_into_pipes_and_logging_levels(corpus, tmp_path):
     assert debug.returncode == 0 and "INFO" not in debug.stderr
 
 
-def test_cache_keeps_only_the_current_configuration(corpus, tmp_path):
+def test_shard_results_keep_only_the_current_configuration(corpus, tmp_path):
     out = tmp_path / "o"
     args = ["run", "--corpus", str(corpus), "--out", str(out), "--quiet", "--model", "blank"]
     assert _code(args) == 0
-    first = {d.name for d in (out / ".cache").iterdir()}
+    first = {d.name for d in (out / ".shards").iterdir()}
+    assert first and all(name.startswith("s") for name in first)
     cfg = tmp_path / "c.yaml"
     cfg.write_text("batch_size: 3\n", encoding="utf-8")  # another configuration: another fingerprint
     assert _code(args + ["--config", str(cfg), "--keep-cache"]) == 0
-    both = {d.name for d in (out / ".cache").iterdir()}
-    assert len(both) == 2 and first < both
+    both = {d.name for d in (out / ".shards").iterdir()}
+    assert len(both) == 2 * len(first) and first < both
     assert _code(args) == 0
-    assert {d.name for d in (out / ".cache").iterdir()} == first
+    assert {d.name for d in (out / ".shards").iterdir()} == first
 
 
 def test_make_explain_works():

@@ -135,10 +135,12 @@ def test_rerun_is_byte_identical_and_cached(messy_corpus, tmp_path):
     assert run(messy_corpus, b, "--model", "blank", "--no-cache") == 0
     for f in sorted(a.glob("*.parquet")) + sorted(a.glob("*.csv")):
         assert f.read_bytes() == (b / f.name).read_bytes(), f.name
-    # second run into the same folder takes every document from the cache
+    # second run into the same folder reuses every shard: no document is processed again
+    # (a document that failed, the binary `bild.txt`, is reused with its errors row)
     assert run(messy_corpus, a, "--model", "blank") == 0
     info = json.loads((a / "run.json").read_text(encoding="utf-8"))
-    assert info["documents_from_cache"] == 5
+    assert info["documents_from_cache"] == 6 and info["documents_processed"] == 0
+    assert info["shards"]["processed"] == 0 and info["shards"]["total"] >= 1
     for f in sorted(a.glob("*.parquet")):
         assert f.read_bytes() == (b / f.name).read_bytes(), f.name
 

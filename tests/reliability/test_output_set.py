@@ -97,14 +97,13 @@ def test_plain_file_output_folder_is_migrated(tmp_path, sets):
 
 
 def _precomputed(corpus: Path, out: Path):
-    """The tables and run.json of a run, ready for `write_outputs` (no processing)."""
+    """The shard parts and run.json of a run, ready for `write_run` (no processing)."""
     from pipeline.config import load_config
     from pipeline.runner import run_corpus, run_info
-    from pipeline.write import collect_tables
 
     config = load_config(model="blank")
     outcome = run_corpus(corpus, out, config, progress=False, use_cache=False)
-    return collect_tables(outcome.results, outcome.errors), run_info(outcome, config, {}, 0.0, corpus, out)
+    return outcome, run_info(outcome, config, {}, 0.0, corpus, out)
 
 
 WRITE_POINTS = [
@@ -115,17 +114,17 @@ WRITE_POINTS = [
 
 def test_kill_at_every_write_step_leaves_one_complete_set(tmp_path, sets, monkeypatch):
     """Injected crash (no cleanup code runs) at every step of the write phase."""
-    from pipeline.write import write_outputs
+    from pipeline.write import write_run
 
     old, new, old_set, new_set = sets
     out = tmp_path / "out"
     assert run(old, out) == 0
-    tables, info = _precomputed(new, out)
+    outcome, info = _precomputed(new, out)
     seen = {}
     for point in WRITE_POINTS:
         monkeypatch.setenv("PIPELINE_FAULT", f"{point}:raise")
         with pytest.raises(FaultInjected):
-            write_outputs(out, tables, info)
+            write_run(out, outcome, info)
         seen[point] = assert_one_complete_set(out, old_set, new_set)
         monkeypatch.delenv("PIPELINE_FAULT")
         if seen[point] == "new":  # back to the old set for the next point
@@ -257,38 +256,34 @@ def test_full_disk_from_the_parquet_writer(tmp_path, sets, monkeypatch, capsys):
     out = tmp_path / "out"
     assert run(old, out) == 0
     capsys.readouterr()
-    real = pq.write_table
+    real = pq.ParquetWriter.write_table
 
-    def full(table, where, **kw):
-        if str(where).endswith("figures.parquet"):
+    def full(self, table, *args, **kw):  # the merge writes the output set's tables
+        if str(self.where).endswith("figures.parquet") and ".runs" in str(self.where):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(table, where, **kw)
+        return real(self, table, *args, **kw)
 
-    monkeypatch.setattr(pq, "write_table", full)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
     assert run(new, out, "--no-cache") == 2
     assert "no space left on device" in capsys.readouterr().err
     assert assert_one_complete_set(out, old_set, new_set) == "old"
 
 
-def test_full_disk_for_the_cache_is_a_warning_and_the_run_goes_on(tmp_path, report_corpus, monkeypatch, capsys):
-    import errno
-    from pathlib import Path as _Path
-
-    real = _Path.write_bytes
-
-    def full(self, data):
-        if ".cache" in self.parts:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(_Path, "write_bytes", full)
+def test_full_disk_while_writing_shard_results_is_one_line_and_keeps_the_old_tables(tmp_path, sets, monkeypatch, capsys):
+    """Shard part files are the run's results: a full disk there stops the run with the
+    one-line message (exit 2), the live tables stay the previous run's."""
+    old, new, old_set, _ = sets
     out = tmp_path / "out"
-    assert run(report_corpus, out) == 0
-    err = capsys.readouterr().err
-    assert f"warning: result cache switched off: cannot write {out / '.cache'}" in err
-    assert len(pd.read_parquet(out / "documents.parquet")) == 1
-    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert any("result cache switched off" in w for w in info["warnings"])
+    assert run(old, out) == 0
+    before = {n: (out / n).read_bytes() for n in old_set if (out / n).is_file()}
+    capsys.readouterr()
+    monkeypatch.setenv("PIPELINE_FAULT", "process:enospc")
+    assert run(new, out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: no space left on device while writing {out}; the previous tables are unchanged"]
+    assert {n: (out / n).read_bytes() for n in before} == before
+    monkeypatch.delenv("PIPELINE_FAULT")
+    assert run(new, out) == 0
 
 
 def test_a_table_that_disappears_loses_its_link(tmp_path, report_corpus):

@@ -1,0 +1,172 @@
+"""Merge: shard part files -> the contract's tables, streamed through DuckDB.
+
+Each table is one `ORDER BY` query over all shards' part files (the data dictionary's
+sort keys, NULLs first, then part file and row position as the tiebreak, so the order is
+total and the output byte-deterministic whatever engine or worker count produced the
+parts).  DuckDB sorts out of core within `memory_limit`, spilling to a temporary folder;
+the result is read in fixed-size batches and written to Parquet (typed by the data
+dictionary, one row group per batch) and CSV (formatted as `write.csv_frame` formats
+it), so no step holds a whole table in memory.  The corpus-wide `entities` table is an
+aggregation over the `mentions` and `roles` parts (`ENTITIES_SQL`, the same result as
+`write.aggregate_entities` over rows in memory).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import schema as S
+from .shards import ROW
+
+BATCH_ROWS = 65_536
+DEFAULT_MEMORY_LIMIT = "1GB"
+log = logging.getLogger("pipeline.merge")
+
+
+def parts_by_table(part_dirs: list[Path]) -> dict[str, list[str]]:
+    """Every table's part files, in shard order (the folders' order)."""
+    out: dict[str, list[str]] = {}
+    for d in part_dirs:
+        for f in sorted(d.glob("*.parquet")):
+            out.setdefault(f.stem, []).append(str(f))
+    return out
+
+
+def connect(tmp_dir: Path, memory_limit: str | None = None):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit or DEFAULT_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = {_sql_str(str(tmp_dir))}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _source(files: list[str]) -> str:
+    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}], union_by_name = true, filename = true)"
+
+
+def table_scan(files: list[str]) -> str:
+    """The rows of one table's part files, unsorted."""
+    return f"SELECT * FROM {_source(files)}"
+
+
+def table_query(name: str, files: list[str]) -> str:
+    """The sorted rows of one table over its part files (hidden columns dropped)."""
+    table_def = S.TABLES.get(name)
+    keys = list(table_def.sort_keys) if table_def else ["doc_id", "start_char", "end_char"]
+    cols = _columns_of(files)
+    order = ", ".join(f'"{k}" ASC NULLS FIRST' for k in keys if k in cols)
+    order = f"{order}, " if order else ""
+    return f'SELECT * EXCLUDE ("{ROW}", filename) FROM {_source(files)} ORDER BY {order}filename, "{ROW}"'
+
+
+def _columns_of(files: list[str]) -> set[str]:
+    cols: set[str] = set()
+    for f in files:
+        cols.update(pq.read_schema(f).names)
+    return cols
+
+
+def entities_query(mention_files: list[str], role_files: list[str]) -> str:
+    """One row per entity_id over the corpus (see `write.aggregate_entities`)."""
+    roles = (f"SELECT entity_id, role FROM {_source(role_files)} WHERE entity_id IS NOT NULL AND role IS NOT NULL "
+             f"AND role <> '' UNION " if role_files else "")
+    return f"""
+WITH m AS (SELECT * FROM {_source(mention_files)}),
+r AS ({roles}SELECT entity_id, role FROM m WHERE role IS NOT NULL AND role <> ''),
+roles AS (SELECT entity_id, list(DISTINCT role ORDER BY role) AS roles FROM r GROUP BY entity_id),
+adm AS (SELECT entity_id, first(admin_type ORDER BY c DESC, admin_type) AS admin_type FROM
+        (SELECT entity_id, admin_type, count(*) AS c FROM m WHERE admin_type IS NOT NULL AND admin_type <> ''
+         GROUP BY entity_id, admin_type) GROUP BY entity_id),
+forms AS (SELECT entity_id, list(text ORDER BY c DESC, text) AS surface_forms FROM
+          (SELECT entity_id, text, count(*) AS c FROM m WHERE text IS NOT NULL AND text <> '' GROUP BY entity_id, text)
+          GROUP BY entity_id),
+src AS (SELECT entity_id, list(s ORDER BY s) AS sources FROM
+        (SELECT DISTINCT entity_id, CAST(source AS VARCHAR) AS s FROM m WHERE source IS NOT NULL
+         AND CAST(source AS VARCHAR) <> '') GROUP BY entity_id),
+base AS (SELECT entity_id, min(label) AS label, min(canonical) AS canonical, count(*) AS n_mentions,
+         count(DISTINCT doc_id) AS n_docs FROM m GROUP BY entity_id)
+SELECT base.*, roles.roles, adm.admin_type, forms.surface_forms, src.sources
+FROM base LEFT JOIN roles USING (entity_id) LEFT JOIN adm USING (entity_id) LEFT JOIN forms USING (entity_id)
+LEFT JOIN src USING (entity_id)
+ORDER BY label ASC NULLS FIRST, canonical ASC NULLS FIRST, entity_id"""
+
+
+def merge_table(con, name: str, query: str | None, dest: Path, scan: str | None = None) -> int:
+    """Run `query` (None: an empty table) and stream its rows into `dest/<name>.parquet`
+    and `.csv`; returns the number of rows.  `scan`: the same rows unsorted (a cheaper
+    query for the NULL check), default `query`."""
+    from .write import csv_frame, typed_table
+
+    schema = typed_table(name, []).schema
+    batches = iter(())
+    if query is not None:
+        schema = _target_schema(name, schema, _reader(con, f"SELECT * FROM ({query}) LIMIT 0").schema)
+        schema = _nullable_where_nulls(con, scan or query, schema)
+        batches = _reader(con, query)
+    n = 0
+    with pq.ParquetWriter(dest / f"{name}.parquet", schema, compression="zstd") as pw, \
+            open(dest / f"{name}.csv", "w", encoding="utf-8", newline="") as csv:
+        header = True
+        for batch in batches:
+            table = _conform(pa.Table.from_batches([batch]), schema)
+            pw.write_table(table, row_group_size=BATCH_ROWS)
+            csv_frame(name, table).to_csv(csv, index=False, header=header, lineterminator="\n")
+            header = False
+            n += table.num_rows
+        if header:  # no rows: the header line only
+            csv_frame(name, schema.empty_table()).to_csv(csv, index=False, lineterminator="\n")
+    return n
+
+
+def _reader(con, query: str):
+    """A query's rows as a stream of Arrow record batches (DuckDB 2 and 1.x names)."""
+    rel = con.sql(query)
+    if hasattr(rel, "to_arrow_reader"):
+        return rel.to_arrow_reader(BATCH_ROWS)
+    return rel.fetch_arrow_reader(BATCH_ROWS)
+
+
+def _target_schema(name: str, declared: pa.Schema, found: pa.Schema) -> pa.Schema:
+    """The data dictionary's columns (types, descriptions) first, then any extra column a
+    stage emitted, with the type DuckDB found for it; a plugin's table as found."""
+    if name not in S.TABLES:
+        return found.remove_metadata()
+    fields = list(declared) + [f for f in found if f.name not in declared.names]
+    return pa.schema(fields, metadata=declared.metadata)
+
+
+def _nullable_where_nulls(con, query: str, schema: pa.Schema) -> pa.Schema:
+    """A NOT NULL column that holds a NULL after all is written nullable (a stage's None
+    must never fail a run; the DuckDB load logs it)."""
+    required = [f.name for f in schema if not f.nullable]
+    if not required:
+        return schema
+    counts = con.execute("SELECT " + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in required)
+                         + f" FROM ({query})").fetchall()[0]
+    for col, nulls in zip(required, counts):
+        if nulls:
+            i = schema.get_field_index(col)
+            schema = schema.set(i, schema.field(i).with_nullable(True))
+    return schema
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A batch as the target schema: columns in its order, missing ones NULL, types cast."""
+    arrays = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name).combine_chunks()
+            arrays.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
