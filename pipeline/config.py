@@ -62,6 +62,23 @@ class LongDocumentsConfig(BaseModel):
     segment_chars: int = Field(100_000, ge=1)
 
 
+class ShardsConfig(BaseModel):
+    """How a corpus is cut into shards (README: Scaling out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(512, ge=1)
+    docs_per_task: int = Field(64, ge=1)
+
+
+class WriteConfig(BaseModel):
+    """The merge of shard results into the output tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    memory_limit: str = Field("1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+
 class PipelineConfig(BaseModel):
     """Every key a configuration file may have (see pipeline/config.yaml)."""
 
@@ -76,6 +93,8 @@ class PipelineConfig(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["de"])
     language_check: LanguageCheckConfig = Field(default_factory=LanguageCheckConfig)
     long_documents: LongDocumentsConfig = Field(default_factory=LongDocumentsConfig)
+    shards: ShardsConfig = Field(default_factory=ShardsConfig)
+    write: WriteConfig = Field(default_factory=WriteConfig)
     rules: list[str] = Field(default_factory=list)
 
 

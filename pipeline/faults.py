@@ -5,10 +5,13 @@
   cut or `kill -9`;
 - `enospc`: an `OSError(ENOSPC)` as a full disk raises it;
 - `raise`: `FaultInjected` (a BaseException, so no `except Exception` catches it), for
-  in-process tests that want kill semantics without a subprocess.
+  in-process tests that want kill semantics without a subprocess;
+- `killonce`: SIGKILL in the first process that reaches the point, across all processes
+  of the run (a worker killed once mid-run): the marker file named by
+  `PIPELINE_FAULT_MARKER` is created by that process; every later arrival goes on.
 
-Points: `ingest`, `process`, `write:<file>` (after each file of the output set is written),
-`write:done`, `migrate`, `link:<file>`, `swap`, `swapped`.
+Points: `ingest` (after discovery), `process` (after each batch of a shard), `shard` (after a shard is finished), `write:<file>`
+(after each file of the output set is written), `write:done`, `migrate`, `link:<file>`, `swap`, `swapped`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import signal
 
 ENV = "PIPELINE_FAULT"
+MARKER = "PIPELINE_FAULT_MARKER"
 
 
 class FaultInjected(BaseException):
@@ -35,12 +39,17 @@ def checkpoint(point: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     if kind == "raise":
         raise FaultInjected(point)
+    if kind == "killonce":
+        try:
+            os.close(os.open(os.environ[MARKER], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
     os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _split(spec: str) -> tuple[str, str, str]:
     """`write:documents.parquet:enospc` -> (`write:documents.parquet`, `:`, `enospc`)."""
     head, sep, tail = spec.rpartition(":")
-    if tail in ("kill", "enospc", "raise") and head.count(":") >= 1:
+    if tail in ("kill", "killonce", "enospc", "raise") and head.count(":") >= 1:
         return head, sep, tail
     return spec, "", ""

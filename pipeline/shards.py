@@ -277,6 +277,7 @@ def _run_shard(task: ShardTask, config: dict, index: int, dirname: str, docs: li
     if final.exists():  # --no-cache over an existing folder: replace it
         shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
+    checkpoint("shard")
     return summary
 
 
