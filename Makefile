@@ -10,6 +10,8 @@ OUT    ?= outputs
 RULES  ?=
 MODEL  ?= auto
 WORKERS ?= 1
+ENGINE ?= local
+SCHEDULER ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 SHARED ?= ../shared
@@ -21,6 +23,7 @@ export PIPELINE_SHARED := $(abspath $(SHARED))
 # CORPUS, OUT and the other paths may.  Exit codes are the CLI's (README); make itself
 # reports a failed command as `Error N` and exits 2, so scripts call the CLI directly.
 RULES_ARGS := $(foreach r,$(RULES),--rules "$(r)")
+SCHEDULER_ARGS := $(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
 STAMP := $(VENV)/.installed
 
 .PHONY: help install run serve test bench rules-check explain report model eval eval-ner eval-lemma \
@@ -46,7 +49,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	"$(PY)" -m pipeline run --corpus "$(CORPUS)" --out "$(OUT)" --model "$(MODEL)" --workers "$(WORKERS)" $(RULES_ARGS)
+	"$(PY)" -m pipeline run --corpus "$(CORPUS)" --out "$(OUT)" --model "$(MODEL)" --workers "$(WORKERS)" --engine "$(ENGINE)" $(SCHEDULER_ARGS) $(RULES_ARGS)
 
 serve: $(STAMP)
 	$(PY) -m pipeline serve --host $(HOST) --port $(PORT) --model $(MODEL) $(RULES_ARGS)

@@ -126,10 +126,10 @@ def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler:
     except (OSError, TimeoutError) as exc:
         raise RunFailed(f"cannot reach the Dask scheduler {scheduler}: {' '.join(str(exc).split())[:200]}") from None
     try:
-        link = client.dashboard_link
-        if link:
-            print(f"dask: dashboard at {link}", file=sys.stderr)
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        info = client.scheduler_info()
+        if "dashboard" in (info.get("services") or {}):  # served only when bokeh is installed
+            print(f"dask: dashboard at {client.dashboard_link}", file=sys.stderr)
+        n_workers = max(1, len(info.get("workers", {})) or workers)
         it = iter(tasks)
         pending = as_completed()
         for task in _take(it, n_workers * IN_FLIGHT_PER_WORKER):
