@@ -28,10 +28,11 @@ log = logging.getLogger("pipeline.merge")
 
 
 def parts_by_table(part_dirs: list[Path]) -> dict[str, list[str]]:
-    """Every table's part files, in shard order (the folders' order)."""
+    """Every table's part files, in shard order (the folders' order; a long document's
+    parts are in a sub-folder of its shard)."""
     out: dict[str, list[str]] = {}
     for d in part_dirs:
-        for f in sorted(d.glob("*.parquet")):
+        for f in sorted(d.glob("*.parquet")) + sorted(d.glob("long-*/*.parquet")):
             out.setdefault(f.stem, []).append(str(f))
     return out
 

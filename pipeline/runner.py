@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .document import make_doc
 from .faults import checkpoint
@@ -94,11 +95,14 @@ def error_row(record_or_path, stage: str, exc: BaseException) -> dict:
     return {"path": path, "doc_id": doc_id, "stage": stage, "error": type(exc).__name__, "message": message}
 
 
-def process_batch(nlp, records: list[DocRecord], limits: tuple[int, int] | None = None) -> list[DocResult]:
+def process_batch(nlp, records: list[DocRecord], limits: tuple[int, int] | None = None,
+                  long_sink=None) -> list[DocResult]:
     """Run the spaCy stages over a batch, isolating failures; long documents by segments.
 
     `limits` = (longest document processed in one pass, longest segment of a longer
-    one); default `long_document_limits({})`."""
+    one); default `long_document_limits({})`.  `long_sink(doc_id)`, when given, opens a
+    `RowSink` for one long document: its rows go there segment by segment instead of
+    into the result (memory bounded by the segment size)."""
     one_pass, segment = limits or long_document_limits({})
     one_pass = min(one_pass, nlp.max_length)
     if not any(len(r.text) > one_pass for r in records):
@@ -107,7 +111,7 @@ def process_batch(nlp, records: list[DocRecord], limits: tuple[int, int] | None 
     done = {res.doc_id: res for res in (_process_batch(nlp, short) if short else [])}
     for rec in records:
         if len(rec.text) > one_pass:
-            done[rec.doc_id] = process_long(nlp, rec, min(segment, nlp.max_length))
+            done[rec.doc_id] = process_long(nlp, rec, min(segment, nlp.max_length), long_sink)
     return [done[r.doc_id] for r in records]
 
 
@@ -214,12 +218,44 @@ def _segment_record(rec: DocRecord, start: int, end: int) -> DocRecord:
             metadata.append(dict(m, start_char=m["start_char"] - start, end_char=m["end_char"] - start))
         else:
             metadata.append(dict(m, start_char=None, end_char=None))
-    return replace(rec, text=rec.text[start:end], regions=regions, metadata=metadata)
+    return replace(rec, text=rec.text[start:end], regions=regions, metadata=metadata, pages=[])
 
 
-def process_long(nlp, rec: DocRecord, segment_chars: int) -> DocResult:
-    """One long document, segment by segment; rows as if the text had been one Doc."""
-    tables: dict[str, list[dict]] = {}
+class RowSink(Protocol):
+    """Where a long document's rows go, segment by segment: `add(tables)`, then `keep()`
+    when the whole document succeeded or `discard()` when a segment failed
+    (`shards.LongDocumentParts` writes them to part files)."""
+
+    def add(self, tables: dict[str, list[dict]]) -> None: ...
+
+    def keep(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class _ListSink:
+    """Rows kept in memory (the default: the Python API, explain, tests)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[dict]] = {}
+
+    def add(self, tables: dict[str, list[dict]]) -> None:
+        for table, rows in tables.items():
+            self.tables.setdefault(table, []).extend(rows)
+
+    def keep(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        self.tables = {}
+
+
+def process_long(nlp, rec: DocRecord, segment_chars: int, open_sink=None) -> DocResult:
+    """One long document, segment by segment; rows as if the text had been one Doc.
+
+    With `open_sink`, the rows go to `open_sink(doc_id)` as each segment finishes and the
+    result holds only the document's own rows (metadata); otherwise all rows."""
+    sink = open_sink(rec.doc_id) if open_sink else _ListSink()
     timings: dict[str, float] = defaultdict(float)
     n_tokens = n_sentences = n_mentions = 0
     first_doc_row = None
@@ -228,15 +264,18 @@ def process_long(nlp, rec: DocRecord, segment_chars: int) -> DocResult:
         for k, v in res.timings.items():
             timings[k] += v
         if res.error is not None:
+            sink.discard()
             error = dict(res.error, message=f"characters {start}-{end}: {res.error['message']}")
             return DocResult(rec.doc_id, error=error, timings=dict(timings))
         first_doc_row = first_doc_row or res.document
         ids = {}
         for row in res.tables.get("mentions", []):
             ids[row["mention_id"]] = f"{rec.doc_id}#m{n_mentions + len(ids)}"
+        segment_tables = {}
         for table, rows in res.tables.items():
             if table == "metadata":
                 continue
+            segment_tables[table] = rows
             for row in rows:
                 for col in ("start_char", "end_char"):
                     if isinstance(row.get(col), int):
@@ -245,11 +284,15 @@ def process_long(nlp, rec: DocRecord, segment_chars: int) -> DocResult:
                     row["sentence"] += n_sentences
                 if row.get("mention_id") in ids:
                     row["mention_id"] = ids[row["mention_id"]]
-            tables.setdefault(table, []).extend(rows)
+        sink.add(segment_tables)
         n_mentions += len(ids)
         n_tokens += res.document["n_tokens"]
         n_sentences += res.document["n_sentences"]
+    sink.keep()
+    tables = sink.tables if isinstance(sink, _ListSink) else {}
     tables["metadata"] = [dict(m, doc_id=rec.doc_id) for m in rec.metadata]
+    if rec.pages:  # the whole document's pages, once (segments carry none)
+        tables["pages"] = [dict(p, doc_id=rec.doc_id) for p in rec.pages]
     document = dict(first_doc_row, text=rec.text, n_chars=len(rec.text), n_tokens=n_tokens, n_sentences=n_sentences)
     return DocResult(rec.doc_id, document=document, tables=tables, timings=dict(timings))
 

@@ -256,7 +256,7 @@ def _run_shard(task: ShardTask, config: dict, index: int, dirname: str, docs: li
             except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
                 errors.append(error_row(display_path(os.fsdecode(file)), "ingest", exc))
         timings["ingest"] += time.perf_counter() - t0
-        for res in process_batch(nlp, records, limits):
+        for res in process_batch(nlp, records, limits, long_sink=writer.long_document):
             for k, v in res.timings.items():
                 timings[k] += v
             if res.error is not None:
@@ -292,6 +292,11 @@ class PartWriter:
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.rows_seen: dict[str, int] = defaultdict(int)
         self.plugin_rows: dict[str, list[dict]] = defaultdict(list)
+
+    def long_document(self, doc_id: str) -> "LongDocumentParts":
+        """A sink for one long document's rows (its own part files, kept only when the
+        whole document succeeds)."""
+        return LongDocumentParts(self.folder / f"long-{len(list(self.folder.glob('long-*'))):05d}")
 
     def add(self, tables: dict[str, list[dict]]) -> None:
         from .write import typed_table
@@ -334,3 +339,23 @@ def prune_shards(out: Path, keep: set[str]) -> int:
             shutil.rmtree(d, ignore_errors=True) if d.is_dir() else d.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+class LongDocumentParts:
+    """`runner.RowSink` of a long document: rows written segment by segment to a
+    sub-folder of the shard (memory bounded by one segment's rows)."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir()
+        self.folder = folder
+        self.writer = PartWriter(folder)
+
+    def add(self, tables: dict[str, list[dict]]) -> None:
+        self.writer.add(tables)
+
+    def keep(self) -> None:
+        self.writer.close()
+
+    def discard(self) -> None:
+        self.writer.close()
+        shutil.rmtree(self.folder, ignore_errors=True)

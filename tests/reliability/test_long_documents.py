@@ -150,3 +150,22 @@ def test_50_mb_document_bounded_memory(tmp_path):
     assert peak_kib <= 1.5 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
     docs = pd.read_parquet(out / "documents.parquet")
     assert docs["n_chars"].tolist() == [len(long_report(50_000_000))]
+
+
+def test_a_corpus_run_streams_long_documents_to_part_files(tmp_path):
+    """Through the CLI the segments' rows go to the shard's part files one segment at a
+    time; the tables equal those of a run that takes the document in one pass."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "lang.txt").write_text(long_report(40_000), encoding="utf-8")
+    (corpus / "kurz.txt").write_text(PARAGRAPHS[0], encoding="utf-8")
+    small, big = tmp_path / "small.yaml", tmp_path / "big.yaml"
+    small.write_text("long_documents:\n  one_pass_chars: 8000\n  segment_chars: 4000\n", encoding="utf-8")
+    big.write_text("long_documents:\n  one_pass_chars: 10000000\n  segment_chars: 1000000\n", encoding="utf-8")
+    seg, one = tmp_path / "seg", tmp_path / "one"
+    assert run(corpus, seg, "--model", "blank", "--config", str(small), "--keep-cache") == 0
+    assert run(corpus, one, "--model", "blank", "--config", str(big)) == 0
+    assert list((seg / ".shards").glob("*/long-*/mentions.parquet")), "the long document's own part files"
+    for table in ("documents", "metadata", "mentions", "entities", "roles", "dates", "figures", "errors"):
+        assert (seg / f"{table}.csv").read_bytes() == (one / f"{table}.csv").read_bytes(), table
+    assert len(pd.read_parquet(seg / "mentions.parquet")) > 100
