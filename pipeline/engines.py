@@ -118,7 +118,7 @@ def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler:
     cluster = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=os.environ.get("PIPELINE_DASK_TIMEOUT", "30s"))
         else:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                    dashboard_address=":0", silence_logs=logging.ERROR)

@@ -377,7 +377,7 @@ def run_corpus(
     rules = load_rules(config.get("rules", []))
     model_info = model_identity(config)
     fingerprint = run_fingerprint(config, model_info, rules.fingerprint())
-    parts_root = out / SHARDS_DIR
+    parts_root = out.resolve() / SHARDS_DIR  # absolute: workers elsewhere see the same path
     timings["setup"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()

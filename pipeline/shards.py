@@ -114,7 +114,7 @@ class Plan:
 
     def _task(self, batch: list, parts_root: Path, force: bool) -> ShardTask:
         rows = {d: self.meta_rows[d] for _, _, docs in batch for d, _ in docs if d in self.meta_rows}
-        return ShardTask(str(self.corpus), str(parts_root), batch, rows, force)
+        return ShardTask(str(self.corpus.resolve()), str(parts_root), batch, rows, force)
 
 
 def plan_shards(corpus: Path, config: dict, fingerprint: str, workdir: Path) -> Plan:

@@ -170,3 +170,11 @@ def test_a_killed_run_resumes_with_the_finished_shards(tmp_path):
     assert _info(out)["documents_processed"] == 24 - reused
     assert _cli(corpus, clean, "--config", str(cfg)).returncode == 0
     assert _tables(out) == _tables(clean)
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    corpus = _corpus(tmp_path / "c", 2)
+    proc = _cli(corpus, tmp_path / "o", "--scheduler", "tcp://127.0.0.1:9", env={"PIPELINE_DASK_TIMEOUT": "3s"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]  # one line, no traceback
+    assert proc.stderr.startswith("error: cannot reach the Dask scheduler tcp://127.0.0.1:9")
