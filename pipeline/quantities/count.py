@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from ..numbers import parse_digits
 from .declarations import rule_id
-from .nouns import is_adjective, is_noun, noun_after, unit_lemma
+from .nouns import COMPOUND, SPLIT, TERM, is_adjective, is_noun, noun_after, noun_unit, unit_lemma
 from .scan import Num, Scan
 
 NOUN = rule_id("count.noun")
+LONGER = {COMPOUND: rule_id("count.coordinated_compound"), SPLIT: rule_id("count.split_compound"),
+          TERM: rule_id("count.term")}
+VAGUE = rule_id("count.vague")
 BARE = rule_id("count.bare")
 KEY = rule_id("count.key")
 ARTICLE = rule_id("count.article")
@@ -24,6 +27,9 @@ def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
         if nt.dep_ == "nummod" and nt.head.i > nt.i and is_noun(scan, nt.head) and nt.head.i - nt.i <= 4:
             na = (j, nt.head.i)
     if na is None:
+        k = scan.next(end)
+        if (num.hint == "vague" or num.vague) and scan.low(k) in fr.vague_of:
+            end = k + 1  # `Tausende von Fans`
         na = noun_after(scan, end)
     if na:
         noun = doc[na[1]]
@@ -31,7 +37,9 @@ def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
             return False
         if noun.text.lower() in fr.percent_of:
             return True
-        row.update(unit=unit_lemma(scan, noun), unit_source="noun", rule=NOUN, _unit_end=na[1] + 1, _noun_i=na[1])
+        unit, how, unit_end = noun_unit(scan, end, na[1])
+        rule = LONGER[how] if how else VAGUE if num.hint == "vague" or num.vague else NOUN
+        row.update(unit=unit, unit_source="noun", rule=rule, _unit_end=unit_end, _noun_i=na[1])
     return True
 
 

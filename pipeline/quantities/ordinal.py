@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .count import BARE
 from .declarations import rule_id
-from .nouns import noun_after, unit_lemma
+from .nouns import noun_after, noun_unit
 from .scan import Num, Scan
 
 NOUN = rule_id("ordinal.noun")
@@ -34,5 +34,6 @@ def resolve(scan: Scan, num: Num, row: dict, end: int):
     nl = noun.text.lower()
     if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
         return DROP
-    row.update(unit=unit_lemma(scan, noun), kind="ordinal", unit_source="noun", rule=NOUN)
-    return na[1] + 1
+    unit, _, unit_end = noun_unit(scan, end, na[1])
+    row.update(unit=unit, kind="ordinal", unit_source="noun", rule=NOUN)
+    return unit_end

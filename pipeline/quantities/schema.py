@@ -192,7 +192,8 @@ class FigureRules:
     range_closers: set[str] = src("numbers.yaml", "ranges.between_and", lowerset)
     # qualifiers.yaml
     qualifiers: PhraseTable = src("qualifiers.yaml", "qualifiers", _qualifiers)
-    vague_before_scale: dict[str, dict] = src("qualifiers.yaml", "vague_before_scale", lowermap(), {})
+    vague_before_scale: PhraseTable = src("qualifiers.yaml", "vague_before_scale", phrase_table(lambda v, at: _need(dict, "mapping")(v, at)), {})
+    vague_of: set[str] = src("qualifiers.yaml", "vague_of", lowerset, [])
     vague_plurals: dict[str, dict] = src("qualifiers.yaml", "vague_plurals", lowermap(), {})
     # qualifier phrase -> noun heads after which it is a preposition (`Auftrag über`)
     preposition_after_nouns: dict = src("qualifiers.yaml", "preposition_after_nouns", _prepositions, {})
@@ -247,6 +248,9 @@ class FigureRules:
     unit_from_next: list = src("nouns.yaml", "unit_from_next", _unit_from_next, [])
     coordination_words: set[str] = src("nouns.yaml", "coordination.conjunctions", lowerset)
     unit_joiners: set[str] = src("nouns.yaml", "coordination.unit_joiners", lowerset)
+    # multi-word terms (`drei Freiwillige Feuerwehren` -> `Freiwillige Feuerwehr`)
+    term_adjective_ending: str = src("nouns.yaml", "terms.adjective_ending", lambda v, at: str(v))
+    not_term_adjectives: set[str] = src("nouns.yaml", "terms.not_adjectives", lowerset, [])
 
     # derived (see `_derive`)
     max_phrase: int = 4
