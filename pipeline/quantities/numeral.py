@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..numbers import parse_digits, parse_number_word
+from .multiplier import VERB
 from .scan import Num, Scan, is_cap
 
 _NUM_TOKEN = r"[-−–+]?\d{1,3}(?:(?:[.'’]\d{3})+)?(?:,\d+)?|[-−–+]?\d+(?:,\d+)?"
@@ -215,6 +216,10 @@ def _vocabulary_word(scan: Scan, i: int):
     fr, low = scan.fr, scan.low(i)
     if low in fr.mult_words:
         return Num(i, i + 1, fr.mult_words[low], hint="multiplier", unit=fr.mult_word_unit, kind="multiplier", is_word=True)
+    verb = fr.mult_verb(low)
+    if verb is not None:
+        return Num(i, i + 1, verb, hint="multiplier", unit=fr.mult_word_unit, kind="multiplier", is_word=True,
+                   rule=VERB)
     if low in fr.specials:
         return Num(i, i + 1, fr.specials[low], is_word=True)
     return _NEXT

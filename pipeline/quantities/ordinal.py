@@ -1,5 +1,6 @@
-"""Ordinals that count: `dritte Einrichtung`, `61. Lebensjahr` (unit = the noun).  Never
-figures: titles and names (`1. Vorsitzender`, `2. Weltkrieg`), date parts (`8. November`).
+"""Ordinals that count: `dritte Einrichtung`, `61. Lebensjahr` (unit = the noun).  An office
+is `ordinal.title` (`der 2. Vorsitzende`); never figures: names (`1. FC Köln`, `2. Weltkrieg`),
+date parts (`8. November`).
 A digit ordinal with no noun ending a sentence is a cardinal (`Es waren 50.`)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from .nouns import noun_after, noun_unit
 from .scan import Num, Scan
 
 NOUN = rule_id("ordinal.noun")
+TITLE = rule_id("ordinal.title")
 DROP = object()
 
 
@@ -35,5 +37,6 @@ def resolve(scan: Scan, num: Num, row: dict, end: int):
     if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
         return DROP
     unit, _, unit_end = noun_unit(scan, end, na[1])
-    row.update(unit=unit, kind="ordinal", unit_source="noun", rule=NOUN)
+    office = nl in fr.office_nouns or noun.lemma_.lower() in fr.office_nouns
+    row.update(unit=unit, kind="ordinal", unit_source="noun", rule=TITLE if office else NOUN)
     return unit_end

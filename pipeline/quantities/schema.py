@@ -203,6 +203,8 @@ class FigureRules:
     percent_no_of_after: set[str] = src("units.yaml", "percent_no_of_after", lowerset, [])
     percent_of_unless: set[str] = src("units.yaml", "percent_no_of_unless", lowerset, [])
     currencies: PhraseTable = src("units.yaml", "currencies", phrase_table(_currency))
+    carry_min_value: float = src("units.yaml", "carried_currency.min_value", lambda v, at: float(v), 1e6)
+    carry_max_tokens: int = src("units.yaml", "carried_currency.max_tokens", lambda v, at: int(v), 60)
     decimal_point_currencies: set[str] = src("units.yaml", "decimal_point_currencies", lowerset, [])
     money_joiners: tuple = src("units.yaml", "money_sums.joiners", phrase_list)
     minor_units: tuple[str, ...] = src("units.yaml", "money_sums.minor_units", lowertuple)
@@ -215,6 +217,8 @@ class FigureRules:
     mult_suffixes: dict[str, str] = src("units.yaml", "multipliers.suffixes", lowermap(str))
     mult_words: dict[str, float] = src("units.yaml", "multipliers.words", lowermap(float))
     mult_word_unit: str = src("units.yaml", "multipliers.word_unit", lambda v, at: str(v))
+    mult_verbs: dict[str, float] = src("units.yaml", "multipliers.verbs", lowermap(float), {})
+    mult_verb_endings: tuple[str, ...] = src("units.yaml", "multipliers.verb_endings", lowertuple, [])
     date_units: set[str] = src("units.yaml", "date_units", lowerset)
     # negatives.yaml
     preceding_words: set[str] = src("negatives.yaml", "preceding_words", lowerset)
@@ -248,6 +252,7 @@ class FigureRules:
     unit_from_next: list = src("nouns.yaml", "unit_from_next", _unit_from_next, [])
     coordination_words: set[str] = src("nouns.yaml", "coordination.conjunctions", lowerset)
     unit_joiners: set[str] = src("nouns.yaml", "coordination.unit_joiners", lowerset)
+    office_nouns: set[str] = src("nouns.yaml", "office_nouns", lowerset, [])
     # multi-word terms (`drei Freiwillige Feuerwehren` -> `Freiwillige Feuerwehr`)
     term_adjective_ending: str = src("nouns.yaml", "terms.adjective_ending", lambda v, at: str(v))
     not_term_adjectives: set[str] = src("nouns.yaml", "terms.not_adjectives", lowerset, [])
@@ -270,12 +275,23 @@ class FigureRules:
     word_cache: dict[str, object] = field(default_factory=dict)
     ordinal_cache: dict[str, object] = field(default_factory=dict)
     negative_cache: dict[str, bool] = field(default_factory=dict)
+    verb_cache: dict[str, object] = field(default_factory=dict)
 
     def number_word(self, low: str):
         return memo(self.word_cache, low, lambda w: parse_number_word(w, self.words))
 
     def ordinal_word(self, low: str):
         return memo(self.ordinal_cache, low, lambda w: parse_ordinal_word(w, self.words))
+
+    def mult_verb(self, low: str) -> float | None:
+        """`verdoppelt` -> 2, `halbiert` -> 0.5: a multiplying verb or noun (None: not one)."""
+        return memo(self.verb_cache, low, self._mult_verb) if self.mult_verbs else None
+
+    def _mult_verb(self, low: str) -> float | None:
+        for stem, v in self.mult_verbs.items():
+            if low.startswith(stem) and low[len(stem):] in self.mult_verb_endings:
+                return v
+        return None
 
     def negative_token(self, text: str) -> bool:
         return memo(self.negative_cache, text, lambda w: any(p.search(w) for p in self.token_patterns))
