@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from ..numbers import parse_digits
 from .declarations import rule_id
-from .nouns import COMPOUND, SPLIT, TERM, is_adjective, is_noun, noun_after, noun_unit, unit_lemma
-from .scan import Num, Scan
+from .nouns import COMPOUND, SPLIT, TERM, is_adjective, is_noun, key_noun, noun_after, noun_unit, unit_lemma
+from .scan import Num, Scan, is_cap
 
 NOUN = rule_id("count.noun")
 LONGER = {COMPOUND: rule_id("count.coordinated_compound"), SPLIT: rule_id("count.split_compound"),
           TERM: rule_id("count.term")}
 VAGUE = rule_id("count.vague")
+KEY_VALUE = rule_id("count.key_value")
 BARE = rule_id("count.bare")
 KEY = rule_id("count.key")
 ARTICLE = rule_id("count.article")
@@ -78,3 +79,29 @@ def key_unit(scan: Scan, num: Num, row: dict, q_start: int) -> None:
         prev = scan.doc[num.start - 1]
         if is_noun(scan, prev) and (num.end > num.start + 1 or "," in scan.doc[num.start].text):
             row.update(unit=unit_lemma(scan, prev), unit_source="key", rule=KEY)
+
+
+def _line_edge(scan: Scan, i: int) -> bool:
+    """Token i is outside the document or a line break."""
+    return not 0 <= i < scan.n or (scan.doc[i].is_space and "\n" in scan.texts[i])
+
+
+def key_value(scan: Scan, num: Num, row: dict, q_start: int, end: int) -> None:
+    """A line `Mitglieder: 311` inside the text (not a footer): the key's noun is the unit."""
+    if row["unit"] is not None or row["kind"] != "count" or q_start != num.start or num.start < 2:
+        return
+    fr, colon = scan.fr, num.start - 1
+    if scan.texts[colon] not in fr.key_value_separators or not (_line_edge(scan, end) or scan.doc[end - 1].whitespace_.count("\n")):
+        return
+    k = colon - 1
+    while k >= 0 and not _line_edge(scan, k) and colon - k <= fr.key_value_max_words:
+        k -= 1
+    first = k + 1
+    if first < scan.n and scan.texts[first] in fr.key_value_bullets:
+        first += 1
+    if not _line_edge(scan, k) or first >= colon or not all(
+            is_cap(t) and t.pos_ not in ("VERB", "AUX") or t.lower_ in fr.key_value_words for t in scan.doc[first:colon]):
+        return  # (`Die Antwort lautet: 42`: a sentence, not a key)
+    unit = key_noun(scan, first, colon)
+    if unit is not None:
+        row.update(unit=unit, unit_source="key", rule=KEY_VALUE)

@@ -154,10 +154,17 @@ def _term_adjective(scan: Scan, t: Token) -> str | None:
     low = t.text.lower()
     if not (t.is_alpha and is_cap(t) and low.endswith(scan.fr.adjective_endings) and t.whitespace_ == " "):
         return None
-    base = lemma_of(low)
-    if not (base[:1].islower() and low.startswith(base) and low != base) or base in scan.fr.not_term_adjectives:
+    base = _adjective_base(low)
+    if base is None or base in scan.fr.not_term_adjectives:
         return None
     return t.text[:1] + base[1:] + scan.fr.term_adjective_ending
+
+
+def _adjective_base(low: str) -> str | None:
+    """`freiwillige` -> freiwillig, `aktive` -> aktiv: the lexicon knows the lower-case form as
+    an inflected adjective (None: it does not)."""
+    base = lemma_of(low)
+    return base if base[:1].islower() and low.startswith(base) and low != base else None
 
 
 def _coordinated_prefix(scan: Scan, j: int) -> int | None:
@@ -210,3 +217,18 @@ def noun_unit(scan: Scan, first: int, j: int) -> tuple[str, str | None, int]:
     if adj is not None and is_noun(scan, doc[j]):
         return f"{adj} {unit_lemma(scan, doc[j])}", TERM, j + 1
     return unit_lemma(scan, doc[j]), None, j + 1
+
+
+def key_noun(scan: Scan, start: int, end: int) -> str | None:
+    """The unit of a key (`Analysierte Kommentare` -> `Kommentar`): the lemma of its first noun
+    that is not a participle or adjective before another capitalised word."""
+    doc = scan.doc
+    for t in doc[start:end]:
+        if not t.text[:1].isupper() or not t.is_alpha:
+            continue
+        if scan.has_pos and t.pos_ and t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if (t.lemma_[:1].islower() or _adjective_base(t.text.lower())) and t.i + 1 < end and doc[t.i + 1].text[:1].isupper():
+            continue  # `Analysierte Kommentare`, `Aktive Mitglieder`: a participle or adjective before the noun
+        return unit_lemma(scan, t)
+    return None
