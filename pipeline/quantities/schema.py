@@ -183,6 +183,9 @@ class FigureRules:
     distributive: set[str] = src("numbers.yaml", "distributive", lowerset)
     article_forms: set[str] = src("numbers.yaml", "article_forms", lowerset)
     sign_words: set[str] = src("numbers.yaml", "sign_words", lowerset, [])
+    # scale letter (case-sensitive) -> (factor, only on a decimal)
+    glued_scales: dict[str, tuple[float, bool]] = src("numbers.yaml", "glued_scales", lambda v, at: {
+        str(k): (float(x["factor"]), bool(x.get("decimal_only"))) for k, x in _need(dict, "mapping")(v, at).items()}, {})
     digit_fraction_max: int = src("numbers.yaml", "digit_fractions.max_denominator", lambda v, at: int(v), 0)
     halves: set[str] = src("numbers.yaml", "halves", lowerset)
     decimal_words: set[str] = src("numbers.yaml", "decimal_words", lowerset)
