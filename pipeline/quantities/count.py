@@ -38,7 +38,7 @@ def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
             return False
         if noun.text.lower() in fr.percent_of:
             return True
-        unit, how, unit_end = noun_unit(scan, end, na[1])
+        unit, how, unit_end = noun_unit(scan, end, na[1], plural=abs(row["value"]) > 1)
         rule = LONGER[how] if how else VAGUE if num.hint == "vague" or num.vague else NOUN
         row.update(unit=unit, unit_source="noun", rule=rule, _unit_end=unit_end, _noun_i=na[1])
     return True

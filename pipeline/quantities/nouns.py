@@ -197,10 +197,20 @@ def _split_tail(scan: Scan, j: int) -> tuple[str, int] | None:
     return None
 
 
-def noun_unit(scan: Scan, first: int, j: int) -> tuple[str, str | None, int]:
+def _term_noun(scan: Scan, t: Token, plural: bool) -> bool:
+    """The noun of a term: a noun, not a time word (`130 Toten Mitte November`), and after a
+    count above one in a plural form (its lemma differs: `Feuerwehren`, not `Mitte`)."""
+    low = t.text.lower()
+    if not is_noun(scan, t) or low in scan.fr.not_term_nouns or low in scan.fr.date_units or low in scan.fr.date_nouns:
+        return False
+    return not plural or lemma_of(t.text) != t.text
+
+
+def noun_unit(scan: Scan, first: int, j: int, plural: bool = False) -> tuple[str, str | None, int]:
     """The unit of the counted noun at token j (the search began at token `first`): (unit, how,
     end token).  `how`: None (the noun's lemma), COMPOUND (`Einbruchs- und Diebstahlsdelikt`),
-    SPLIT (`Gemeinderatsbeschluss`) or TERM (`Freiwillige Feuerwehr`)."""
+    SPLIT (`Gemeinderatsbeschluss`) or TERM (`Freiwillige Feuerwehr`; `plural`: the count is
+    above one, so a term's noun must be plural)."""
     doc = scan.doc
     split = _split_tail(scan, j)
     if split is not None:
@@ -210,11 +220,11 @@ def noun_unit(scan: Scan, first: int, j: int) -> tuple[str, str | None, int]:
     p = _coordinated_prefix(scan, j)
     if p is not None:
         return scan.text[doc[p].idx : doc[j].idx] + unit_lemma(scan, doc[j]), COMPOUND, j + 1
-    adj = _term_adjective(scan, doc[j]) if j + 1 < scan.n and is_noun(scan, doc[j + 1]) else None
+    adj = _term_adjective(scan, doc[j]) if j + 1 < scan.n and _term_noun(scan, doc[j + 1], plural) else None
     if adj is not None:
         return f"{adj} {unit_lemma(scan, doc[j + 1])}", TERM, j + 2
     adj = _term_adjective(scan, doc[j - 1]) if j - 1 >= first else None
-    if adj is not None and is_noun(scan, doc[j]):
+    if adj is not None and _term_noun(scan, doc[j], plural):
         return f"{adj} {unit_lemma(scan, doc[j])}", TERM, j + 1
     return unit_lemma(scan, doc[j]), None, j + 1
 

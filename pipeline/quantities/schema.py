@@ -263,6 +263,7 @@ class FigureRules:
     # multi-word terms (`drei Freiwillige Feuerwehren` -> `Freiwillige Feuerwehr`)
     term_adjective_ending: str = src("nouns.yaml", "terms.adjective_ending", lambda v, at: str(v))
     not_term_adjectives: set[str] = src("nouns.yaml", "terms.not_adjectives", lowerset, [])
+    not_term_nouns: set[str] = src("nouns.yaml", "terms.not_nouns", lowerset, [])
 
     # derived (see `_derive`)
     max_phrase: int = 4
