@@ -203,7 +203,7 @@ def _term_noun(scan: Scan, t: Token, plural: bool) -> bool:
     low = t.text.lower()
     if not is_noun(scan, t) or low in scan.fr.not_term_nouns or low in scan.fr.date_units or low in scan.fr.date_nouns:
         return False
-    return not plural or lemma_of(t.text) != t.text
+    return not plural or unit_lemma(scan, t) != t.text
 
 
 def noun_unit(scan: Scan, first: int, j: int, plural: bool = False) -> tuple[str, str | None, int]:
