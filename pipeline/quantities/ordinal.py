@@ -19,6 +19,11 @@ def resolve(scan: Scan, num: Num, row: dict, end: int):
     """The unit end, DROP, or None when the ordinal is a sentence-final cardinal."""
     doc, fr = scan.doc, scan.fr
     na = noun_after(scan, end)
+    k = scan.next(end)
+    if na is None and k < scan.n and scan.low(k) in fr.ordinal_lower_nouns:
+        # `zum dritten mal`: a noun written in lower case
+        row.update(unit=fr.ordinal_lower_nouns[scan.low(k)], kind="ordinal", unit_source="noun", rule=NOUN)
+        return k + 1
     if na is None:
         t = doc[num.start]
         if num.is_word or not t.text.endswith("."):

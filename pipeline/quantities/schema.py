@@ -259,6 +259,7 @@ class FigureRules:
     key_value_bullets: set[str] = src("nouns.yaml", "key_value_lines.bullets", lambda v, at: set(strtuple(v, at)), [])
     key_value_words: set[str] = src("nouns.yaml", "key_value_lines.lower_words", lowerset, [])
     key_value_max_words: int = src("nouns.yaml", "key_value_lines.max_words", lambda v, at: int(v), 5)
+    ordinal_lower_nouns: dict[str, str] = src("nouns.yaml", "ordinal_lower_nouns", lowermap(str), {})
     office_nouns: set[str] = src("nouns.yaml", "office_nouns", lowerset, [])
     # multi-word terms (`drei Freiwillige Feuerwehren` -> `Freiwillige Feuerwehr`)
     term_adjective_ending: str = src("nouns.yaml", "terms.adjective_ending", lambda v, at: str(v))
