@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from ..numbers import parse_digits
 from .declarations import rule_id
-from .nouns import is_adjective, is_noun, noun_after, unit_lemma
-from .scan import Num, Scan
+from .nouns import COMPOUND, SPLIT, TERM, is_adjective, is_noun, key_noun, noun_after, noun_unit, unit_lemma
+from .scan import Num, Scan, is_cap
 
 NOUN = rule_id("count.noun")
+LONGER = {COMPOUND: rule_id("count.coordinated_compound"), SPLIT: rule_id("count.split_compound"),
+          TERM: rule_id("count.term")}
+VAGUE = rule_id("count.vague")
+KEY_VALUE = rule_id("count.key_value")
 BARE = rule_id("count.bare")
 KEY = rule_id("count.key")
 ARTICLE = rule_id("count.article")
@@ -24,6 +28,9 @@ def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
         if nt.dep_ == "nummod" and nt.head.i > nt.i and is_noun(scan, nt.head) and nt.head.i - nt.i <= 4:
             na = (j, nt.head.i)
     if na is None:
+        k = scan.next(end)
+        if (num.hint == "vague" or num.vague) and scan.low(k) in fr.vague_of:
+            end = k + 1  # `Tausende von Fans`
         na = noun_after(scan, end)
     if na:
         noun = doc[na[1]]
@@ -31,7 +38,9 @@ def counted_noun(scan: Scan, num: Num, end: int, j: int, row: dict) -> bool:
             return False
         if noun.text.lower() in fr.percent_of:
             return True
-        row.update(unit=unit_lemma(scan, noun), unit_source="noun", rule=NOUN, _unit_end=na[1] + 1, _noun_i=na[1])
+        unit, how, unit_end = noun_unit(scan, end, na[1], plural=abs(row["value"]) > 1)
+        rule = LONGER[how] if how else VAGUE if num.hint == "vague" or num.vague else NOUN
+        row.update(unit=unit, unit_source="noun", rule=rule, _unit_end=unit_end, _noun_i=na[1])
     return True
 
 
@@ -70,3 +79,29 @@ def key_unit(scan: Scan, num: Num, row: dict, q_start: int) -> None:
         prev = scan.doc[num.start - 1]
         if is_noun(scan, prev) and (num.end > num.start + 1 or "," in scan.doc[num.start].text):
             row.update(unit=unit_lemma(scan, prev), unit_source="key", rule=KEY)
+
+
+def _line_edge(scan: Scan, i: int) -> bool:
+    """Token i is outside the document or a line break."""
+    return not 0 <= i < scan.n or (scan.doc[i].is_space and "\n" in scan.texts[i])
+
+
+def key_value(scan: Scan, num: Num, row: dict, q_start: int, end: int) -> None:
+    """A line `Mitglieder: 311` inside the text (not a footer): the key's noun is the unit."""
+    if row["unit"] is not None or row["kind"] != "count" or q_start != num.start or num.start < 2:
+        return
+    fr, colon = scan.fr, num.start - 1
+    if scan.texts[colon] not in fr.key_value_separators or not (_line_edge(scan, end) or scan.doc[end - 1].whitespace_.count("\n")):
+        return
+    k = colon - 1
+    while k >= 0 and not _line_edge(scan, k) and colon - k <= fr.key_value_max_words:
+        k -= 1
+    first = k + 1
+    if first < scan.n and scan.texts[first] in fr.key_value_bullets:
+        first += 1
+    if not _line_edge(scan, k) or first >= colon or not all(
+            is_cap(t) and t.pos_ not in ("VERB", "AUX") or t.lower_ in fr.key_value_words for t in scan.doc[first:colon]):
+        return  # (`Die Antwort lautet: 42`: a sentence, not a key)
+    unit = key_noun(scan, first, colon)
+    if unit is not None:
+        row.update(unit=unit, unit_source="key", rule=KEY_VALUE)

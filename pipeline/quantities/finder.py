@@ -87,6 +87,8 @@ def resolve(scan: Scan, num: Num, figures: list[dict]) -> dict | None:
         q_start = money.currency_before(scan, num, row, q_start, figures)
     if vetoes.bare_year(scan, num, row):
         return None
+    money.carried(scan, num, row, figures)
+    count.key_value(scan, num, row, q_start, max(end, unit_end))
     count.key_unit(scan, num, row, q_start)
     if vetoes.inside_name(scan, num, row, q_start) or vetoes.postal_code(scan, num, row, row.get("_noun_i")):
         return None

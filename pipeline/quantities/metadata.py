@@ -8,7 +8,7 @@ from spacy.tokens import Doc
 
 from ..numbers import parse_digits, parse_number_word
 from .declarations import rule_id
-from .nouns import unit_lemma
+from .nouns import key_noun
 from .scan import Scan
 from .schema import FigureRules
 
@@ -48,13 +48,4 @@ def _head_noun(doc: Doc, key: str, row: dict, fr: FigureRules, has_pos: list[boo
         return None
     if not has_pos:
         has_pos.append(any(t.pos_ for t in doc))
-    scan = Scan(doc, fr, has_pos=has_pos[0], has_dep=False)
-    for t in span:
-        if not t.text[:1].isupper() or not t.is_alpha:
-            continue
-        if scan.has_pos and t.pos_ and t.pos_ not in ("NOUN", "PROPN"):
-            continue
-        if t.lemma_[:1].islower() and t.i + 1 < span.end and span.doc[t.i + 1].text[:1].isupper():
-            continue  # `Analysierte Kommentare`: a participle before the noun
-        return unit_lemma(scan, t)
-    return None
+    return key_noun(Scan(doc, fr, has_pos=has_pos[0], has_dep=False), span.start, span.end)

@@ -36,11 +36,13 @@ def prefix_words(scan: Scan, num: Num) -> int:
         return start
     prev = scan.doc[start - 1]
     prev_low = prev.text.lower()
-    if prev_low in fr.vague_before_scale and num.is_word and num.value >= 100:
-        vb = fr.vague_before_scale[prev_low]
+    vague = fr.vague_before_scale and num.is_word and (num.value >= 100 or scan.low(start) in fr.specials) \
+        and scan.match_backward(start, fr.vague_before_scale)
+    if vague:
+        vb, start = vague
         num.value *= float(vb["factor"])
         num.qualifier = vb["qualifier"]
-        start = start - 1
+        num.vague = True
     if prev_low in fr.sign_words and num.value > 0 and num.value_max is None \
             and num.hint is None and start == num.start and (prev.text[:1].islower() or prev.is_sent_start):
         # (`das Minus 5,1 Prozent`: the capitalised noun is no sign)

@@ -15,6 +15,7 @@ AMOUNT_WITH_SCALE = rule_id("money.amount_with_scale")
 GLUED = rule_id("money.glued")
 CURRENCY_BEFORE = rule_id("money.currency_before")
 SUM = rule_id("money.sum")
+CARRIED = rule_id("money.carried")
 _CENTS = re.compile(r"\d{1,2}\.?")
 
 
@@ -51,6 +52,22 @@ def currency_before(scan: Scan, num: Num, row: dict, q_start: int, figures: list
             row["qualifier"] = q
         q_start = q2 if q else before[1]
     return q_start
+
+
+def carried(scan: Scan, num: Num, row: dict, figures: list[dict]) -> None:
+    """`Die Kosten von 2,5 Millionen Euro … davon trägt der Bund zehn Millionen`: a scaled
+    number without a unit takes the currency of the money figure before it in its paragraph."""
+    fr = scan.fr
+    if row["unit"] is not None or row["kind"] != "count" or not num.scaled or abs(row["value"]) < fr.carry_min_value:
+        return
+    for prev in reversed(figures):
+        if num.start - prev["_end_tok"] > fr.carry_max_tokens:
+            return
+        if prev["kind"] == "money":
+            if any("\n\n" in t.text or "\n\n" in t.whitespace_ for t in scan.doc[prev["_end_tok"] : num.start]):
+                return  # another paragraph
+            row.update(unit=prev["unit"], kind="money", unit_source="carried", rule=CARRIED)
+            return
 
 
 def _joins(scan: Scan, f: dict, nxt: dict) -> bool:

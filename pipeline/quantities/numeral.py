@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..numbers import parse_digits, parse_number_word
+from .multiplier import VERB
 from .scan import Num, Scan, is_cap
 
 _NUM_TOKEN = r"[-−–+]?\d{1,3}(?:(?:[.'’]\d{3})+)?(?:,\d+)?|[-−–+]?\d+(?:,\d+)?"
@@ -50,6 +51,43 @@ def _point_decimal(scan: Scan, i: int):
             v = float(m.group("int") + ("." + frac if frac.isdigit() else ""))
             return Num(i, i + 1, v, end_char=scan.doc[i].idx + len(text) - len(m.group("stop")))
     return _NEXT
+
+
+_LEADING_COMMA = re.compile(r"^(?P<sign>[-−–]?),(?P<frac>\d+)$")
+
+
+def _leading_comma(scan: Scan, i: int):
+    """`,77` = 0.77, `-,0012` (a decimal without its leading zero, as Duckling writes it)."""
+    text, doc = scan.texts[i], scan.doc
+    m = _LEADING_COMMA.match(text)
+    if m:
+        v = float("0." + m.group("frac"))
+        return Num(i, i + 1, -v if m.group("sign") else v)
+    if text == "," and i + 1 < scan.n and scan.texts[i + 1].isdigit() and not doc[i].whitespace_ \
+            and (i == 0 or doc[i - 1].whitespace_ or doc[i - 1].is_space):
+        return Num(i, i + 2, float("0." + scan.texts[i + 1]))
+    return _NEXT
+
+
+def _glued_scale(scan: Scan, num: Num, j: int) -> int:
+    """`1200K`, `1,2M`: a scale letter right after the digits (no space)."""
+    if not (j < scan.n and num.hint is None and not num.is_word and not scan.doc[j - 1].whitespace_):
+        return j
+    hit = scan.fr.glued_scales.get(scan.texts[j])
+    digits = scan.text[scan.doc[num.start].idx : scan.doc[j].idx]
+    if hit and glued_scale_fits(digits, hit[1]):
+        num.value *= hit[0]
+        num.end = j + 1
+        num.scaled = True
+        num.raw_int = False
+    return num.end
+
+
+def glued_scale_fits(digits: str, decimal_only: bool) -> bool:
+    """A scale letter applies to these digits: a decimal, or (unless `decimal_only`) 2+ digits."""
+    if "," in digits:
+        return True
+    return not decimal_only and sum(c.isdigit() for c in digits) >= 2
 
 
 def _negative(scan: Scan, i: int):
@@ -201,6 +239,10 @@ def _glued(scan: Scan, i: int):
         if inner is not None:
             inner.end_char = scan.doc[i].idx + len(text) - 1
             return inner
+    if m and m.group("rest") in scan.fr.glued_scales and not m.group("sep"):
+        factor, decimal_only = scan.fr.glued_scales[m.group("rest")]
+        if glued_scale_fits(m.group("num"), decimal_only):
+            return Num(i, i + 1, parse_digits(m.group("num")) * factor, scaled=True)
     head_v, rest = _glued_parts(scan, text, m)
     if head_v is not None and rest:
         num = _glued_unit(scan, i, head_v, rest.lower())
@@ -215,6 +257,10 @@ def _vocabulary_word(scan: Scan, i: int):
     fr, low = scan.fr, scan.low(i)
     if low in fr.mult_words:
         return Num(i, i + 1, fr.mult_words[low], hint="multiplier", unit=fr.mult_word_unit, kind="multiplier", is_word=True)
+    verb = fr.mult_verb(low)
+    if verb is not None:
+        return Num(i, i + 1, verb, hint="multiplier", unit=fr.mult_word_unit, kind="multiplier", is_word=True,
+                   rule=VERB)
     if low in fr.specials:
         return Num(i, i + 1, fr.specials[low], is_word=True)
     return _NEXT
@@ -268,7 +314,7 @@ def _ordinal_word(scan: Scan, i: int):
     return None
 
 
-_STEPS = (_point_decimal, _negative, _digits, _range_token, _digit_dot, _glued,
+_STEPS = (_point_decimal, _leading_comma, _negative, _digits, _range_token, _digit_dot, _glued,
           _vocabulary_word, _fraction_word, _cardinal_word, _ordinal_word)
 
 
@@ -381,6 +427,9 @@ def _scales(scan: Scan, num: Num, j: int) -> None:
 
 def extend(scan: Scan, num: Num) -> Num:
     """Scale words, fractions and `halbe`, word compositions after the base number."""
+    _glued_scale(scan, num, num.end)
+    if num.scaled:
+        return num
     j = _halves(scan, num, num.end)
     j = _decimal_word(scan, num, j)
     j = _fraction_noun(scan, num, j)

@@ -1,15 +1,17 @@
-"""Ordinals that count: `dritte Einrichtung`, `61. Lebensjahr` (unit = the noun).  Never
-figures: titles and names (`1. Vorsitzender`, `2. Weltkrieg`), date parts (`8. November`).
+"""Ordinals that count: `dritte Einrichtung`, `61. Lebensjahr` (unit = the noun).  An office
+is `ordinal.title` (`der 2. Vorsitzende`); never figures: names (`1. FC Köln`, `2. Weltkrieg`),
+date parts (`8. November`).
 A digit ordinal with no noun ending a sentence is a cardinal (`Es waren 50.`)."""
 
 from __future__ import annotations
 
 from .count import BARE
 from .declarations import rule_id
-from .nouns import noun_after, unit_lemma
+from .nouns import noun_after, noun_unit
 from .scan import Num, Scan
 
 NOUN = rule_id("ordinal.noun")
+TITLE = rule_id("ordinal.title")
 DROP = object()
 
 
@@ -17,6 +19,11 @@ def resolve(scan: Scan, num: Num, row: dict, end: int):
     """The unit end, DROP, or None when the ordinal is a sentence-final cardinal."""
     doc, fr = scan.doc, scan.fr
     na = noun_after(scan, end)
+    k = scan.next(end)
+    if na is None and k < scan.n and scan.low(k) in fr.ordinal_lower_nouns:
+        # `zum dritten mal`: a noun written in lower case
+        row.update(unit=fr.ordinal_lower_nouns[scan.low(k)], kind="ordinal", unit_source="noun", rule=NOUN)
+        return k + 1
     if na is None:
         t = doc[num.start]
         if num.is_word or not t.text.endswith("."):
@@ -34,5 +41,7 @@ def resolve(scan: Scan, num: Num, row: dict, end: int):
     nl = noun.text.lower()
     if nl in fr.title_nouns or nl in fr.date_nouns or noun.lemma_.lower() in fr.title_nouns or nl in fr.date_units:
         return DROP
-    row.update(unit=unit_lemma(scan, noun), kind="ordinal", unit_source="noun", rule=NOUN)
-    return na[1] + 1
+    unit, _, unit_end = noun_unit(scan, end, na[1])
+    office = nl in fr.office_nouns or noun.lemma_.lower() in fr.office_nouns
+    row.update(unit=unit, kind="ordinal", unit_source="noun", rule=TITLE if office else NOUN)
+    return unit_end

@@ -40,6 +40,7 @@ class Num:
     article: bool = False  # an `ein`/`eine` count
     factor: float = 1.0  # a glued currency's factor (`80ct` -> 0.01), already in value
     scaled: bool = False  # multiplied by a scale word (`2,5 Mio.`)
+    vague: bool = False  # a vague amount (`mehrere hundert`, `ein paar Dutzend`)
     rule: str | None = None  # the rule that recognised a glued word (`dreimal`, `28-jährige`)
 
 

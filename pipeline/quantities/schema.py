@@ -183,6 +183,9 @@ class FigureRules:
     distributive: set[str] = src("numbers.yaml", "distributive", lowerset)
     article_forms: set[str] = src("numbers.yaml", "article_forms", lowerset)
     sign_words: set[str] = src("numbers.yaml", "sign_words", lowerset, [])
+    # scale letter (case-sensitive) -> (factor, only on a decimal)
+    glued_scales: dict[str, tuple[float, bool]] = src("numbers.yaml", "glued_scales", lambda v, at: {
+        str(k): (float(x["factor"]), bool(x.get("decimal_only"))) for k, x in _need(dict, "mapping")(v, at).items()}, {})
     digit_fraction_max: int = src("numbers.yaml", "digit_fractions.max_denominator", lambda v, at: int(v), 0)
     halves: set[str] = src("numbers.yaml", "halves", lowerset)
     decimal_words: set[str] = src("numbers.yaml", "decimal_words", lowerset)
@@ -192,7 +195,8 @@ class FigureRules:
     range_closers: set[str] = src("numbers.yaml", "ranges.between_and", lowerset)
     # qualifiers.yaml
     qualifiers: PhraseTable = src("qualifiers.yaml", "qualifiers", _qualifiers)
-    vague_before_scale: dict[str, dict] = src("qualifiers.yaml", "vague_before_scale", lowermap(), {})
+    vague_before_scale: PhraseTable = src("qualifiers.yaml", "vague_before_scale", phrase_table(lambda v, at: _need(dict, "mapping")(v, at)), {})
+    vague_of: set[str] = src("qualifiers.yaml", "vague_of", lowerset, [])
     vague_plurals: dict[str, dict] = src("qualifiers.yaml", "vague_plurals", lowermap(), {})
     # qualifier phrase -> noun heads after which it is a preposition (`Auftrag über`)
     preposition_after_nouns: dict = src("qualifiers.yaml", "preposition_after_nouns", _prepositions, {})
@@ -202,6 +206,8 @@ class FigureRules:
     percent_no_of_after: set[str] = src("units.yaml", "percent_no_of_after", lowerset, [])
     percent_of_unless: set[str] = src("units.yaml", "percent_no_of_unless", lowerset, [])
     currencies: PhraseTable = src("units.yaml", "currencies", phrase_table(_currency))
+    carry_min_value: float = src("units.yaml", "carried_currency.min_value", lambda v, at: float(v), 1e6)
+    carry_max_tokens: int = src("units.yaml", "carried_currency.max_tokens", lambda v, at: int(v), 60)
     decimal_point_currencies: set[str] = src("units.yaml", "decimal_point_currencies", lowerset, [])
     money_joiners: tuple = src("units.yaml", "money_sums.joiners", phrase_list)
     minor_units: tuple[str, ...] = src("units.yaml", "money_sums.minor_units", lowertuple)
@@ -214,6 +220,8 @@ class FigureRules:
     mult_suffixes: dict[str, str] = src("units.yaml", "multipliers.suffixes", lowermap(str))
     mult_words: dict[str, float] = src("units.yaml", "multipliers.words", lowermap(float))
     mult_word_unit: str = src("units.yaml", "multipliers.word_unit", lambda v, at: str(v))
+    mult_verbs: dict[str, float] = src("units.yaml", "multipliers.verbs", lowermap(float), {})
+    mult_verb_endings: tuple[str, ...] = src("units.yaml", "multipliers.verb_endings", lowertuple, [])
     date_units: set[str] = src("units.yaml", "date_units", lowerset)
     # negatives.yaml
     preceding_words: set[str] = src("negatives.yaml", "preceding_words", lowerset)
@@ -247,6 +255,16 @@ class FigureRules:
     unit_from_next: list = src("nouns.yaml", "unit_from_next", _unit_from_next, [])
     coordination_words: set[str] = src("nouns.yaml", "coordination.conjunctions", lowerset)
     unit_joiners: set[str] = src("nouns.yaml", "coordination.unit_joiners", lowerset)
+    key_value_separators: set[str] = src("nouns.yaml", "key_value_lines.separators", lambda v, at: set(strtuple(v, at)), [":"])
+    key_value_bullets: set[str] = src("nouns.yaml", "key_value_lines.bullets", lambda v, at: set(strtuple(v, at)), [])
+    key_value_words: set[str] = src("nouns.yaml", "key_value_lines.lower_words", lowerset, [])
+    key_value_max_words: int = src("nouns.yaml", "key_value_lines.max_words", lambda v, at: int(v), 5)
+    ordinal_lower_nouns: dict[str, str] = src("nouns.yaml", "ordinal_lower_nouns", lowermap(str), {})
+    office_nouns: set[str] = src("nouns.yaml", "office_nouns", lowerset, [])
+    # multi-word terms (`drei Freiwillige Feuerwehren` -> `Freiwillige Feuerwehr`)
+    term_adjective_ending: str = src("nouns.yaml", "terms.adjective_ending", lambda v, at: str(v))
+    not_term_adjectives: set[str] = src("nouns.yaml", "terms.not_adjectives", lowerset, [])
+    not_term_nouns: set[str] = src("nouns.yaml", "terms.not_nouns", lowerset, [])
 
     # derived (see `_derive`)
     max_phrase: int = 4
@@ -266,12 +284,23 @@ class FigureRules:
     word_cache: dict[str, object] = field(default_factory=dict)
     ordinal_cache: dict[str, object] = field(default_factory=dict)
     negative_cache: dict[str, bool] = field(default_factory=dict)
+    verb_cache: dict[str, object] = field(default_factory=dict)
 
     def number_word(self, low: str):
         return memo(self.word_cache, low, lambda w: parse_number_word(w, self.words))
 
     def ordinal_word(self, low: str):
         return memo(self.ordinal_cache, low, lambda w: parse_ordinal_word(w, self.words))
+
+    def mult_verb(self, low: str) -> float | None:
+        """`verdoppelt` -> 2, `halbiert` -> 0.5: a multiplying verb or noun (None: not one)."""
+        return memo(self.verb_cache, low, self._mult_verb) if self.mult_verbs else None
+
+    def _mult_verb(self, low: str) -> float | None:
+        for stem, v in self.mult_verbs.items():
+            if low.startswith(stem) and low[len(stem):] in self.mult_verb_endings:
+                return v
+        return None
 
     def negative_token(self, text: str) -> bool:
         return memo(self.negative_cache, text, lambda w: any(p.search(w) for p in self.token_patterns))
