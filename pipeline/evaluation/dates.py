@@ -76,6 +76,7 @@ def _table(title: str, header: list[str], rows: list[list]) -> str:
 # --------------------------------------------------------------------------- own gold
 BLIND = "heldout"  # subfolder of dates/ with the blind held-out gold
 BLIND2 = "blind2"  # second blind set: measured, never used to change rules
+BLIND3 = "blind3"  # third blind set (issues 10/11): measured, never used to change rules
 
 
 def gold_documents(gold_root: Path, subdir: str | None = None) -> list[dict]:
@@ -569,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(score_gold(args.gold, args.errors, BLIND, "Held-out (no longer blind for dates)"))
         if (args.gold / "dates" / BLIND2).is_dir():  # scores only: its errors must not drive rule changes
             parts.append(score_gold(args.gold, False, BLIND2, "blind2 (blind: never used to change rules)"))
+        if (args.gold / "dates" / BLIND3).is_dir():  # scores only, like blind2
+            parts.append(score_gold(args.gold, False, BLIND3, "blind3 (blind: never used to change rules)"))
     if "recognizers" not in args.skip:
         parts.append(score_recognizers(args.eval, grammar, args.errors))
     if "peers" not in args.skip:

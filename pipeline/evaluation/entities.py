@@ -54,6 +54,7 @@ LABELS = ("PER", "LOC", "ORG")
 
 BLIND = "heldout"  # subfolder of entities/ with the blind held-out gold
 BLIND2 = "blind2"  # second blind set: measured, never used to change rules (tests/gold/texts/blind2/README.md)
+BLIND3 = "blind3"  # third blind set, for issues 10/11 (tests/gold/texts/blind3/README.md)
 
 
 def prf_per_label(tp: dict, fp: dict, fn: dict) -> dict:
@@ -411,10 +412,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     blind = load_gold(args.gold, BLIND)
     blind2 = load_gold(args.gold, BLIND2)
-    preds = _predict_gold(gold + blind + blind2, nlp, config, rules)
+    blind3 = load_gold(args.gold, BLIND3)
+    preds = _predict_gold(gold + blind + blind2 + blind3, nlp, config, rules)
     print(f"model: {info.get('name')} ({info.get('kind')})")
     out = {"model": info.get("name")}
-    for title, key, docs, error_heading in _scored_sets(gold, blind, blind2, args.errors):
+    for title, key, docs, error_heading in _scored_sets(gold, blind, blind2, args.errors, blind3):
         if docs:
             out[key] = _report(title, docs, preds, error_heading)
     if args.germeval:
@@ -449,9 +451,10 @@ def _predict_gold(docs: list[dict], nlp, config: dict, rules) -> dict[str, list[
     return preds
 
 
-def _scored_sets(gold: list[dict], blind: list[dict], blind2: list[dict], list_errors: bool) -> list[tuple]:
+def _scored_sets(gold: list[dict], blind: list[dict], blind2: list[dict], list_errors: bool,
+                 blind3: list[dict] | None = None) -> list[tuple]:
     """(title, JSON key, documents, heading of the error listing or None) of every scored
-    set, in report order.  Errors are listed only with `--errors`, and never for blind2:
+    set, in report order.  Errors are listed only with `--errors`, and never for blind2/blind3:
     its misses must not drive rule changes."""
     seeds = [g for g in gold if g["_name"].startswith("seed_")]
     heldout = [g for g in gold if g["_name"].startswith("heldout_")]
@@ -463,6 +466,7 @@ def _scored_sets(gold: list[dict], blind: list[dict], blind2: list[dict], list_e
         ("all", "all", gold, "errors" if list_errors else None),
         ("held-out (blind)", "held-out (blind)", blind, "errors (held-out, blind)" if list_errors else None),
         ("blind2 (blind: never used to change rules)", "blind2", blind2, None),
+        ("blind3 (blind: never used to change rules)", "blind3", blind3 or [], None),
     ]
 
 
