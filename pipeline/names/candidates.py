@@ -166,7 +166,8 @@ def _leading_token_skipped(doc: Doc, c: Cand, er: EntityRules, s: int, e: int) -
         if tok.text in er.lexicons.get("titles", ()):
             return True
     if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1 and doc[s + 1].text[:1].isupper():
-        c.admin_type = er.admin[tok.text]
+        if not genitive_place(doc[s + 1 : e].text, er):
+            c.admin_type = er.admin[tok.text]
         return True
     if c.label == "ORG" and tok.text in er.lexicons.get("org_descriptors", ()) and e - s > 1:
         return True
@@ -197,9 +198,27 @@ def _adjective_names_it(word: str, er: EntityRules) -> bool:
     return word not in er.admin and phrase_key(word) not in er.phrases and er.canonical_place(word) is None
 
 
+def non_word(text: str) -> bool:
+    """No name: punctuation only, digits only, or one letter (`3`, `)`, `E`, `S.`); a letter
+    with digits is a name (`A1`, `O2`, `Ö24`)."""
+    alnum = [ch for ch in text if ch.isalnum()]
+    return not alnum or all(ch.isdigit() for ch in alnum) or len(alnum) == 1
+
+
+def genitive_place(text: str, er: EntityRules) -> bool:
+    """A place in the genitive (`Europas`, `Deutschlands`): after an admin word it is what
+    the admin word belongs to (`die Gemeinden Europas`), not its type (`Gemeinde Europa`)."""
+    if not text.endswith("s"):
+        return False
+    base = er.canonical_place(text)
+    return base is not None and base != phrase_key(text)
+
+
 def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
     span = doc[c.start : c.end]
     text = span.text
+    if non_word(text):
+        return True
     if c.exact:
         return False
     if er.never.is_never(text):
