@@ -77,15 +77,17 @@ from .names.lexicon import (
     entity_rules,
     token_flags,
 )
-from .names.linking import link_abbreviations, link_surnames
+from .names.kinds import KINDS, KindRules, kind_rules, mention_kind
+from .names.linking import drop_titles_read_as_institutions, link_abbreviations, link_surnames
 from .names.patterns import compile_token_pattern
 from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 
 
 # --------------------------------------------------------------------------- the component
 class EntityRecognizer:
-    def __init__(self, nlp: Language, er: EntityRules):
+    def __init__(self, nlp: Language, er: EntityRules, kinds: KindRules):
         self.er = er
+        self.kinds = kinds
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
         self.needs_flags = False
@@ -122,10 +124,12 @@ class EntityRecognizer:
             c = vet(doc, Cand(s, e, label, f"rule:{rid}", TIER_WEAK if weak else TIER_RULE), er)
             if c:
                 cands.append(c)
-        final = resolve_overlaps(demote_unmarked_model_orgs(doc, cands, er))
+        final = drop_titles_read_as_institutions(doc, resolve_overlaps(demote_unmarked_model_orgs(doc, cands, er)))
         final = link_abbreviations(doc, final, er)
         final = link_surnames(doc, final, er)
         set_ents(doc, final)
+        for ent in doc.ents:
+            ent._.kind = mention_kind(ent, er, self.kinds)
         doc._.ent_lexicons = None
         return doc
 
@@ -137,11 +141,12 @@ def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
 @Language.factory(
     "de_entities",
     default_config={"rules_dirs": []},
-    assigns=["doc.ents", "span._.source", "span._.canonical_hint", "span._.role", "span._.admin_type"],
+    assigns=["doc.ents", "span._.source", "span._.canonical_hint", "span._.role", "span._.admin_type", "span._.kind"],
 )
 def make_entities(nlp: Language, name: str, rules_dirs: list[str]):
-    er = entity_rules(load_rules(rules_dirs))
-    return EntityRecognizer(nlp, er)
+    rules = load_rules(rules_dirs)
+    er = entity_rules(rules)
+    return EntityRecognizer(nlp, er, kind_rules(rules, er))
 
 
 # --------------------------------------------------------------------------- checks
@@ -150,17 +155,18 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
     problems: list[RuleError] = []
     try:
         er = entity_rules(rules)
+        kinds = kind_rules(rules, er)
     except RuleError as exc:
         return [exc]
     from spacy.lang.de import German
 
     try:
-        EntityRecognizer(German(), er)
+        EntityRecognizer(German(), er, kinds)
     except RuleError as exc:
         problems.append(exc)
     if nlp is None or "de_entities" not in nlp.pipe_names:
         return problems
-    for rel in (EXAMPLES, NEVER, ADMIN, GENDER):
+    for rel in (EXAMPLES, NEVER, ADMIN, GENDER, KINDS):
         f = rules.file(rel)
         if f is None:
             continue
@@ -211,8 +217,10 @@ def run_example(nlp: Language, ex: dict, path) -> list[RuleError]:
         hit = [r for r in rows if r["text"] == ex["mention"]]
         if not hit:
             problems.append(RuleError(path, line, f"example {ex['text']!r}: no mention {ex['mention']!r}"))
-        elif "admin_type" in ex and hit[0].get("admin_type") != ex["admin_type"]:
-            problems.append(RuleError(path, line, f"example {ex['text']!r}: admin_type {hit[0].get('admin_type')!r} != {ex['admin_type']!r}"))
+        else:
+            for key in ("admin_type", "kind"):
+                if key in ex and hit[0].get(key) != ex[key]:
+                    problems.append(RuleError(path, line, f"example {ex['text']!r}: {key} {hit[0].get(key)!r} != {ex[key]!r}"))
     if "canonical" in ex:
         rows = (doc._.rows or {}).get("mentions", [])
         want = ex["canonical"]

@@ -314,6 +314,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
                     "source": ent._.source or "model",
                     "role": None,
                     "admin_type": admin,
+                    "kind": ent._.kind or "name",
                     "sentence": bisect_right(sent_starts, ent.start) - 1,
                 }
             )

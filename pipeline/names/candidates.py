@@ -178,9 +178,12 @@ def _leading_token_skipped(doc: Doc, c: Cand, er: EntityRules, s: int, e: int) -
 
 
 def _trailing_end(doc: Doc, c: Cand, s: int, e: int) -> int:
-    """The span end after cutting a house number from a LOC (`Münsterplatz 47`), a year or
-    amount the model ran into (`Thilo Ulbert 1986`, `Sun Microsystems 100.000`; two-digit
+    """The span end after cutting an unclosed bracket (`Eva Muster (CDU`), a house number
+    from a LOC (`Münsterplatz 47`), a year or amount the model ran into (`Thilo Ulbert 1986`, `Sun Microsystems 100.000`; two-digit
     club numbers stay: `Hannover 96`) and trailing punctuation."""
+    opened = [k for k in range(s + 1, e) if doc[k].text == "("]
+    if opened and not any(doc[k].text == ")" for k in range(opened[-1], e)):
+        e = opened[-1]  # `Eva Muster (CDU`: a model span that opens a bracket and stops inside it
     while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:
         e -= 1
     while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
