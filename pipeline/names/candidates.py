@@ -189,9 +189,12 @@ def _trailing_end(doc: Doc, c: Cand, s: int, e: int) -> int:
     while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
         e -= 1
     while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
-                     or doc[e - 1].text in ("-", "–")):
+                     or doc[e - 1].text in ("-", "–") or (e - s > 1 and doc[e - 1].text in _TRAILING_CONJUNCTIONS)):
         e -= 1
     return e
+
+
+_TRAILING_CONJUNCTIONS = ("und", "oder", "sowie")  # `Diakonie Hessen und`: no name ends in one
 
 
 def _adjective_names_it(word: str, er: EntityRules) -> bool:
