@@ -11,7 +11,8 @@ from ..document import in_regions
 from .candidates import Cand
 from .lexicon import TIER_GAZ, TIER_RULE, EntityRules
 
-_ABBR = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9&-]{1,7}$")
+# an abbreviation in brackets: capitals (two at least: `Wien (Ö24)` names a radio station)
+_ABBR = re.compile(r"^(?=(?:[^A-ZÄÖÜ]*[A-ZÄÖÜ]){2})[A-ZÄÖÜ][A-ZÄÖÜ0-9&-]{1,7}$")
 
 
 def link_abbreviations(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:

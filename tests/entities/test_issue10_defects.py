@@ -88,3 +88,12 @@ def test_the_place_st_martin_stays_a_place(nlp):
     text = "Wir fahren nach St. Martin im Innkreis. Das Freibad in St. Martin ist geöffnet."
     assert not _rows(nlp, text, "dates")
     assert "St. Martin" in {m["text"] for m in _rows(nlp, text, "mentions")}
+
+
+def test_bracketed_station_name_is_no_abbreviation_of_the_place(blank_nlp):
+    # 10kGNAD: `präsent in Wien (Ö24), Salzburg (Antenne Salzburg)` made `Ö24` a LOC,
+    # and every later `Ö24` too; `Schweizerische Bundesbahnen (SBB)` still links
+    text = "Die Gruppe ist präsent in Wien (Ö24) und Salzburg. Die Ö24-Radios senden. Die Schweizerischen Bundesbahnen (SBB) fahren, die SBB melden."
+    rows = blank_nlp(text)._.rows["mentions"]
+    assert not [m for m in rows if "Ö24" in m["text"]], rows
+    assert [m["label"] for m in rows if m["text"] == "SBB"] == ["ORG", "ORG"]
