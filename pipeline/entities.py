@@ -31,8 +31,10 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    admin type kept; a model span of any label that is admin word + name becomes that LOC;
    a place adjective stays before a single word that is no known place: `Römisches Reich`),
    descriptors from ORG (`Initiative Act.Now` -> `Act.Now`); a trailing year or amount from
-   model spans (`Thilo Ulbert 1986`).  Curated phrase patterns are exact and never trimmed.
-3. Never list: a span whose text is in the never list (articles, months, weekdays,
+   model spans (`Thilo Ulbert 1986`), an unclosed bracket (`Eva Muster (CDU`) and a trailing
+   `und`.  Curated phrase patterns are exact and never trimmed.
+3. Never list: a span that is no word (punctuation, digits, one letter: `"E"`, `Frau S.`) is
+   dropped; so is a span whose text is in the never list (articles, months, weekdays,
    adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
    A model ORG that contains a known place but no organisation word is dropped, unless
@@ -44,8 +46,13 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    PER) > gazetteer; a model MISC loses to every rule (gazetteer LOC
    beats model MISC), MISC loses ties; then the earlier start, the label, the source -
    never the order of files or matches.
-5. Linking: `Name (ABK)` gives two mentions and later `ABK`s; a capitalised token equal to
-   the surname of a PER of the same document (`Herter` after `Marc Herter`) becomes PER.
+5. Linking: `Name (ABK)` gives two mentions and later `ABK`s (two capitals at least); a
+   capitalised token equal to the surname of a PER of the same document (`Herter` after
+   `Marc Herter`) becomes PER; an institution word that is the title of the person right
+   after it (`Stadtrat Peter Müller`) is no ORG.
+6. Kind (`span._.kind`, `mentions.kind`): `generic` institution noun, `acronym` or `name`
+   (`names/kinds.py`, `kinds.yaml`).  An entity inside a date (`Mariä Himmelfahrt`) is
+   dropped later, by the normalise stage, which sees the dates rows.
 """
 from __future__ import annotations
 
