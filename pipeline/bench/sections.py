@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .tools import (
-    REPO, CliRun, alternating, build_corpus, cli_args, compare_tables, cpu_seconds, files_under, interleave,
+    REPO, CliRun, alternating, build_corpus, cli_args, compare_tables, corpus_words, cpu_seconds, files_under, interleave,
     load_sources, ratio, reprocessed, run_cli, spread, summarise, take_words, verdict, word_count, worker_processes,
 )
 
@@ -253,7 +253,9 @@ def section_d(b: Bench) -> dict:
     base = b.clean_run(d, 1)
     if _run_failure(base):
         raise RuntimeError(f"--workers 1 run failed: {_run_failure(base)}")
-    out: dict = {"documents": d, "runs": {"workers_1": _run_view(base)}}
+    words = corpus_words(interleave(*(t for t in b.sources.values() if t)), d)
+    out: dict = {"documents": d, "words": words, "runs": {"workers_1": _run_view(base)}, "whole_run_words_per_second": {
+        "workers_1": round(words / base.wall_seconds)}}
     for label, workers, engine, goal in (("workers_2", 2, "local", 1.8), ("dask_2", 2, "dask", 1.6)):
         run = b.clean_run(d, workers, engine)
         out["runs"][label] = _run_view(run)
@@ -262,6 +264,7 @@ def section_d(b: Bench) -> dict:
         if failure:
             b.target("D", what, None, ">=", goal, note=failure)
             continue
+        out["whole_run_words_per_second"][label] = round(words / run.wall_seconds)
         b.target("D", what, ratio(base.wall_seconds, run.wall_seconds), ">=", goal)
         same = compare_tables(Path(run.out), Path(base.out))
         out["runs"][label]["tables_vs_workers_1"] = same
@@ -313,7 +316,7 @@ def section_e(b: Bench) -> dict:
 # --------------------------------------------------------------------------- F kill -9
 class WorkerKiller:
     """Watches a run; once a worker has done some work (its CPU time reached `cpu`, or new
-    files appeared in OUT and it has run 2 s) SIGKILLs the busiest worker, once."""
+    files appeared in OUT and it has used half of that) SIGKILLs the busiest worker, once."""
 
     def __init__(self, out: Path, cpu: float):
         self.out, self.cpu, self.t0 = out, cpu, time.perf_counter()
@@ -329,18 +332,19 @@ class WorkerKiller:
         cpu = cpu_seconds(busiest)
         files = files_under(self.out) if self.out.exists() else 0
         self.baseline = files if self.baseline is None else self.baseline
-        trigger = "worker cpu" if cpu >= self.cpu else ("new output files" if files > self.baseline and cpu >= 2 else None)
+        new_files = files > self.baseline and cpu >= self.cpu / 2
+        trigger = "worker cpu" if cpu >= self.cpu else ("new output files" if new_files else None)
         if trigger is None:
             return
         try:
             cmd = " ".join(busiest.cmdline())[:200]
             os.kill(busiest.pid, signal.SIGKILL)
-        except (OSError, Exception) as exc:  # noqa: BLE001 - it ended just now: try again next sample
+        except Exception as exc:  # noqa: BLE001 - it ended just now: try again next sample
             run.events["kill_attempt_failed"] = str(exc)
             return
         run.events.update({"killed_pid": busiest.pid, "killed_cmd": cmd, "trigger": trigger,
                            "at_seconds": round(time.perf_counter() - self.t0, 2), "worker_cpu_seconds": round(cpu, 2),
-                           "workers_seen": len(workers)})
+                           "workers_seen": len(workers), "output_files_at_kill": files})
 
 
 def section_f(b: Bench) -> dict:

@@ -121,6 +121,12 @@ def interleave(*lists: list[str]) -> list[str]:
     return [lists[k][i] for _, k, i in sorted(keyed)]
 
 
+def corpus_words(texts: list[str], n: int) -> int:
+    """Words in the n-document corpus `build_corpus` makes from `texts`."""
+    counts = [word_count(t) for t in texts]
+    return sum(counts[k % len(counts)] for k in range(n)) if counts else 0
+
+
 def build_corpus(folder: Path, texts: list[str], n: int) -> Path:
     """`n` .txt documents in `folder`, the texts repeated under new names to reach n."""
     if not texts:
@@ -181,7 +187,7 @@ class TreeSampler:
             try:
                 p_rss = proc.memory_info().rss
                 pss += pss_bytes(proc.pid)
-            except (OSError, Exception):  # noqa: BLE001 - the process ended between listing and reading
+            except Exception:  # noqa: BLE001 - the process ended between listing and reading
                 continue
             rss += p_rss
             n += 1

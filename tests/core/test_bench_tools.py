@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.bench.sections import SCALES, SECTIONS, TITLES
 from pipeline.bench.tools import (
-    TreeSampler, alternating, build_corpus, chunks, compare_tables, interleave, load_sources, pss_bytes,
+    TreeSampler, alternating, build_corpus, chunks, corpus_words, compare_tables, interleave, load_sources, pss_bytes,
     reprocessed, spread, summarise, take_words, verdict,
 )
 
@@ -64,6 +64,7 @@ def test_corpus_mixes_both_sources_and_repeats_them_under_new_names(tmp_path):
     files = sorted(folder.glob("*.txt"))
     assert [f.name for f in files[:2]] == ["doc_000000.txt", "doc_000001.txt"] and len(files) == 20
     assert files[8].read_text(encoding="utf-8") == mixed[0]  # the 9th document is the first text again
+    assert corpus_words(mixed, 20) == sum(len(f.read_text(encoding="utf-8").split()) for f in files)
 
 
 def test_sources_read_column_oriented_speeches_and_the_gnad_csv(tmp_path):
