@@ -31,8 +31,10 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    admin type kept; a model span of any label that is admin word + name becomes that LOC;
    a place adjective stays before a single word that is no known place: `Römisches Reich`),
    descriptors from ORG (`Initiative Act.Now` -> `Act.Now`); a trailing year or amount from
-   model spans (`Thilo Ulbert 1986`).  Curated phrase patterns are exact and never trimmed.
-3. Never list: a span whose text is in the never list (articles, months, weekdays,
+   model spans (`Thilo Ulbert 1986`), an unclosed bracket (`Eva Muster (CDU`) and a trailing
+   `und`.  Curated phrase patterns are exact and never trimmed.
+3. Never list: a span that is no word (punctuation, digits, one letter: `"E"`, `Frau S.`) is
+   dropped; so is a span whose text is in the never list (articles, months, weekdays,
    adjectives like `deutsche`, `österreichischen`, place adjectives like `Wiener`) is
    dropped, whoever proposed it; so is a span that is only an institution head (`Stiftung`).
    A model ORG that contains a known place but no organisation word is dropped, unless
@@ -44,8 +46,13 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
    PER) > gazetteer; a model MISC loses to every rule (gazetteer LOC
    beats model MISC), MISC loses ties; then the earlier start, the label, the source -
    never the order of files or matches.
-5. Linking: `Name (ABK)` gives two mentions and later `ABK`s; a capitalised token equal to
-   the surname of a PER of the same document (`Herter` after `Marc Herter`) becomes PER.
+5. Linking: `Name (ABK)` gives two mentions and later `ABK`s (two capitals at least); a
+   capitalised token equal to the surname of a PER of the same document (`Herter` after
+   `Marc Herter`) becomes PER; an institution word that is the title of the person right
+   after it (`Stadtrat Peter Müller`) is no ORG.
+6. Kind (`span._.kind`, `mentions.kind`): `generic` institution noun, `acronym` or `name`
+   (`names/kinds.py`, `kinds.yaml`).  An entity inside a date (`Mariä Himmelfahrt`) is
+   dropped later, by the normalise stage, which sees the dates rows.
 """
 from __future__ import annotations
 
@@ -77,15 +84,17 @@ from .names.lexicon import (
     entity_rules,
     token_flags,
 )
-from .names.linking import link_abbreviations, link_surnames
+from .names.kinds import KINDS, KindRules, kind_rules, mention_kind
+from .names.linking import drop_titles_read_as_institutions, link_abbreviations, link_surnames
 from .names.patterns import compile_token_pattern
 from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 
 
 # --------------------------------------------------------------------------- the component
 class EntityRecognizer:
-    def __init__(self, nlp: Language, er: EntityRules):
+    def __init__(self, nlp: Language, er: EntityRules, kinds: KindRules):
         self.er = er
+        self.kinds = kinds
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
         self.needs_flags = False
@@ -122,10 +131,12 @@ class EntityRecognizer:
             c = vet(doc, Cand(s, e, label, f"rule:{rid}", TIER_WEAK if weak else TIER_RULE), er)
             if c:
                 cands.append(c)
-        final = resolve_overlaps(demote_unmarked_model_orgs(doc, cands, er))
+        final = drop_titles_read_as_institutions(doc, resolve_overlaps(demote_unmarked_model_orgs(doc, cands, er)))
         final = link_abbreviations(doc, final, er)
         final = link_surnames(doc, final, er)
         set_ents(doc, final)
+        for ent in doc.ents:
+            ent._.kind = mention_kind(ent, er, self.kinds)
         doc._.ent_lexicons = None
         return doc
 
@@ -137,11 +148,12 @@ def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
 @Language.factory(
     "de_entities",
     default_config={"rules_dirs": []},
-    assigns=["doc.ents", "span._.source", "span._.canonical_hint", "span._.role", "span._.admin_type"],
+    assigns=["doc.ents", "span._.source", "span._.canonical_hint", "span._.role", "span._.admin_type", "span._.kind"],
 )
 def make_entities(nlp: Language, name: str, rules_dirs: list[str]):
-    er = entity_rules(load_rules(rules_dirs))
-    return EntityRecognizer(nlp, er)
+    rules = load_rules(rules_dirs)
+    er = entity_rules(rules)
+    return EntityRecognizer(nlp, er, kind_rules(rules, er))
 
 
 # --------------------------------------------------------------------------- checks
@@ -150,17 +162,18 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
     problems: list[RuleError] = []
     try:
         er = entity_rules(rules)
+        kinds = kind_rules(rules, er)
     except RuleError as exc:
         return [exc]
     from spacy.lang.de import German
 
     try:
-        EntityRecognizer(German(), er)
+        EntityRecognizer(German(), er, kinds)
     except RuleError as exc:
         problems.append(exc)
     if nlp is None or "de_entities" not in nlp.pipe_names:
         return problems
-    for rel in (EXAMPLES, NEVER, ADMIN, GENDER):
+    for rel in (EXAMPLES, NEVER, ADMIN, GENDER, KINDS):
         f = rules.file(rel)
         if f is None:
             continue
@@ -211,8 +224,10 @@ def run_example(nlp: Language, ex: dict, path) -> list[RuleError]:
         hit = [r for r in rows if r["text"] == ex["mention"]]
         if not hit:
             problems.append(RuleError(path, line, f"example {ex['text']!r}: no mention {ex['mention']!r}"))
-        elif "admin_type" in ex and hit[0].get("admin_type") != ex["admin_type"]:
-            problems.append(RuleError(path, line, f"example {ex['text']!r}: admin_type {hit[0].get('admin_type')!r} != {ex['admin_type']!r}"))
+        else:
+            for key in ("admin_type", "kind"):
+                if key in ex and hit[0].get(key) != ex[key]:
+                    problems.append(RuleError(path, line, f"example {ex['text']!r}: {key} {hit[0].get(key)!r} != {ex[key]!r}"))
     if "canonical" in ex:
         rows = (doc._.rows or {}).get("mentions", [])
         want = ex["canonical"]

@@ -41,7 +41,7 @@ def explain(config: dict, text: str | None = None, doc_id: str | None = None,
     lines = [f"model: {info.get('name')} ({info.get('kind')}); document date: {record.doc_date or 'none'} ({record.doc_date_source})"]
     for table, cols in (
         ("metadata", ("key", "value", "section")),
-        ("mentions", ("label", "canonical", "entity_id", "source", "role")),
+        ("mentions", ("label", "kind", "canonical", "entity_id", "source", "role")),
         ("dates", ("type", "value", "granularity", "modifier", "rule")),
         ("figures", ("value", "value_max", "qualifier", "unit", "kind", "rule")),
     ):

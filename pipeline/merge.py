@@ -78,7 +78,9 @@ def _columns_of(files: list[str]) -> set[str]:
 
 
 def entities_query(mention_files: list[str], role_files: list[str]) -> str:
-    """One row per entity_id over the corpus (see `write.aggregate_entities`)."""
+    """One row per entity_id over the corpus (see `write.aggregate_entities`; the kind
+    rule is `names.kinds.entity_kind`)."""
+    kind = "kind" if "kind" in _columns_of(mention_files) else "NULL"
     roles = (f"SELECT entity_id, role FROM {_source(role_files)} WHERE entity_id IS NOT NULL AND role IS NOT NULL "
              f"AND role <> '' UNION " if role_files else "")
     return f"""
@@ -95,7 +97,10 @@ src AS (SELECT entity_id, list(s ORDER BY s) AS sources FROM
         (SELECT DISTINCT entity_id, CAST(source AS VARCHAR) AS s FROM m WHERE source IS NOT NULL
          AND CAST(source AS VARCHAR) <> '') GROUP BY entity_id),
 base AS (SELECT entity_id, min(label) AS label, min(canonical) AS canonical, count(*) AS n_mentions,
-         count(DISTINCT doc_id) AS n_docs FROM m GROUP BY entity_id)
+         count(DISTINCT doc_id) AS n_docs,
+         CASE min(CASE coalesce({kind}, 'name') WHEN 'name' THEN 0 WHEN 'acronym' THEN 1 WHEN 'generic' THEN 2 ELSE 0 END)
+         WHEN 0 THEN 'name' WHEN 1 THEN 'acronym' ELSE 'generic' END AS kind
+         FROM m GROUP BY entity_id)
 SELECT base.*, roles.roles, adm.admin_type, forms.surface_forms, src.sources
 FROM base LEFT JOIN roles USING (entity_id) LEFT JOIN adm USING (entity_id) LEFT JOIN forms USING (entity_id)
 LEFT JOIN src USING (entity_id)

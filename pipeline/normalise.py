@@ -37,7 +37,8 @@ from bisect import bisect_right
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .document import add_rows, in_regions
+from .document import add_rows, date_spans, in_regions
+from .names.candidates import genitive_place
 from .names.lexicon import EntityRules, entity_rules, phrase_key
 from .rulebook import load_rules
 
@@ -273,9 +274,21 @@ def _org_or_place(doc: Doc, ent: Span, role: str, role_i: int, ents: list[Span],
 
 
 def _admin_before(doc: Doc, ent: Span, er: EntityRules) -> str | None:
-    if ent.start > 0 and doc[ent.start - 1].text in er.admin:
+    if ent.start > 0 and doc[ent.start - 1].text in er.admin and not genitive_place(ent.text, er):
         return er.admin[doc[ent.start - 1].text]
     return None
+
+
+def _mention_spans(doc: Doc) -> list[Span]:
+    """The entity spans that become mentions: not in a header/footer region, and not inside
+    a date expression (`Mariä Himmelfahrt`, `an St. Martin`, `Tag der Deutschen Einheit`:
+    a holiday named after a place or saint is the dates stage's)."""
+    dates = date_spans(doc)
+    return [
+        e for e in doc.ents
+        if not in_regions(doc, e.start_char, e.end_char)
+        and not any(s <= e.start_char and e.end_char <= t for s, t in dates)
+    ]
 
 
 @Language.factory("de_normalise", default_config={"rules_dirs": []}, requires=["doc.ents"], assigns=["doc._.rows"])
@@ -286,7 +299,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
         text = doc.text  # Doc.text joins every token: read it once, not per role
         doc_place = _doc_place(doc)
         sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
-        ents = [e for e in doc.ents if not in_regions(doc, e.start_char, e.end_char)]
+        ents = _mention_spans(doc)
         rows = []
         for i, ent in enumerate(ents):
             admin = ent._.admin_type or (_admin_before(doc, ent, er) if ent.label_ in ("LOC", "GPE") else None)
@@ -301,6 +314,7 @@ def make_normalise(nlp: Language, name: str, rules_dirs: list[str]):
                     "source": ent._.source or "model",
                     "role": None,
                     "admin_type": admin,
+                    "kind": ent._.kind or "name",
                     "sentence": bisect_right(sent_starts, ent.start) - 1,
                 }
             )

@@ -111,6 +111,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("label", STR, "PER, LOC, ORG, MISC, or a label from a rule file", nullable=False),
         _c("canonical", STR, "normalised name (base form, e.g. Deutschlands -> Deutschland)", nullable=False),
         _c("entity_id", STR, "stable hash of label + canonical; joins entities", nullable=False),
+        _c("kind", STR, "name (a name as written), acronym (an acronym alone: CDU, dpa), or generic (an institution "
+                        "noun such as Landratsamt, resolved from context): generic rows are not named entities",
+           nullable=False, since=2),
         _x("source", STR, "what found it: model, gazetteer, rule:<file or id>, link:..."),
         _x("role", STR, "for PER: the role title before or after the name (Landrat)"),
         _x("admin_type", STR, "for LOC: administrative type written with it (Landkreis)"),
@@ -125,6 +128,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("n_docs", INT, "documents it is mentioned in", nullable=False),
         _x("roles", STR_LIST, "all role titles seen with this person, sorted (CSV: `; `-joined)", since=2),
         _x("admin_type", STR, "most frequent administrative type of a place"),
+        _x("kind", STR, "name when any mention is a name as written, else acronym when any is an acronym, "
+                        "else generic (only ever named by its institution noun)", since=2),
         _x("surface_forms", STR_LIST, "distinct spellings, most frequent first (CSV: `; `-joined)", since=2),
         _x("sources", STR_LIST, "model/rules that found it, sorted (CSV: `; `-joined)", since=2),
     ), sort_keys=("label", "canonical"), primary_key=("entity_id",)),

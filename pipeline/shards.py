@@ -192,13 +192,23 @@ def done_shards(parts_root: Path) -> set[str]:
 _PIPELINES: dict[str, tuple] = {}
 
 
+MAX_VOCAB = 1_000_000
+
+
 def worker_pipeline(config: dict):
-    """(nlp, rules, long-document limits) for this configuration, built once per process."""
+    """(nlp, rules, long-document limits) for this configuration, built once per process.
+
+    spaCy's vocabulary keeps every word string it has seen, so a process that reads
+    millions of documents grows with the corpus; when it holds more than `MAX_VOCAB`
+    entries the pipeline is built afresh (results do not depend on what the vocabulary
+    saw before: every engine and worker count gives the same bytes)."""
     from .assembly import build_nlp
     from .rulebook import load_rules
     from .runner import long_document_limits
 
     key = json.dumps(config, sort_keys=True, default=str)
+    if key in _PIPELINES and len(_PIPELINES[key][0].vocab.strings) > MAX_VOCAB:
+        del _PIPELINES[key]
     if key not in _PIPELINES:
         nlp, _ = build_nlp(config)
         _PIPELINES[key] = (nlp, load_rules(config.get("rules", [])), long_document_limits(config))

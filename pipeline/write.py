@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .names.kinds import entity_kind
 from .runner import DocResult
 
 from . import schema as S
@@ -58,7 +59,8 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
     """One row per entity_id (= label + canonical) over the corpus.
 
     Extra columns: `roles` (role names seen for a person, a sorted list), `admin_type` (the
-    most frequent administrative type of a place), `surface_forms` (distinct texts, by
+    most frequent administrative type of a place), `kind` (`names.kinds.entity_kind`:
+    name, acronym or generic), `surface_forms` (distinct texts, by
     frequency), `sources` (which model/rules found it).  Ties are broken alphabetically,
     so the table does not depend on document order.
     """
@@ -70,6 +72,7 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
     admin: dict[str, Counter] = defaultdict(Counter)
     forms: dict[str, Counter] = defaultdict(Counter)
     sources: dict[str, set] = defaultdict(set)
+    kinds: dict[str, list] = defaultdict(list)
     for r in roles:
         if r.get("entity_id") and r.get("role"):
             role_names[r["entity_id"]].add(r["role"])
@@ -85,10 +88,12 @@ def aggregate_entities(mentions: list[dict], roles: list[dict]) -> list[dict]:
             sources[eid].add(str(m["source"]))
         if m.get("role"):
             role_names[eid].add(m["role"])
+        kinds[eid].append(m.get("kind"))
     for eid, row in agg.items():
         row["n_docs"] = len(docs[eid])
         row["roles"] = sorted(role_names.get(eid, ())) or None
         row["admin_type"] = sorted(admin[eid].items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if admin[eid] else None
+        row["kind"] = entity_kind(kinds[eid])
         row["surface_forms"] = [t for t, _ in sorted(forms[eid].items(), key=lambda kv: (-kv[1], kv[0])) if t] or None
         row["sources"] = sorted(sources[eid]) or None
     return [agg[k] for k in sorted(agg)]

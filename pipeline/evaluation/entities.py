@@ -17,6 +17,11 @@ scores `tests/gold/entities/heldout/*.yaml` (texts in `tests/gold/texts/heldout/
 and annotated without running the pipeline or reading the rules: a measurement, not a
 regression test; it is not part of "all".
 
+Named entities only (NoSta-D / GermEval guidelines: a named entity is a name): a gold
+entry or mention of `kind: generic` (an institution noun without a name, `der Kreistag`,
+`mentions.kind`) is scored apart, on one line under each block, and never counts as a
+named-entity mention; GermEval scoring leaves generic mentions out too.
+
 `--dump DIR` writes the pipeline's current mentions in the gold format (a starting point
 for annotating a new text; every entry must then be checked by hand).
 
@@ -50,6 +55,7 @@ from pathlib import Path
 import yaml
 
 LABELS = ("PER", "LOC", "ORG")
+GENERIC = "generic"  # mentions.kind of institution nouns: reported apart from the names
 
 
 BLIND = "heldout"  # subfolder of entities/ with the blind held-out gold
@@ -95,13 +101,30 @@ def predict(nlp, config: dict, rules, path: Path) -> tuple[str, list[dict], list
     return rec.text, rows.get("mentions", []), rows.get("roles", [])
 
 
+def is_generic(row: dict) -> bool:
+    """A gold entry or mention row of kind `generic` (an institution noun without a name)."""
+    return row.get("kind") == GENERIC
+
+
 def score(gold_docs: list[dict], preds: dict[str, list[dict]]) -> dict:
+    """Named entities (kind `name`/`acronym`), plus the generic rows scored on their own
+    (key `generic`: P/R/F1 of gold vs predicted `generic` rows, all labels together)."""
+    res = _score(gold_docs, preds, generic=False)
+    gen = _score(gold_docs, preds, generic=True)
+    res["generic"] = gen["per_label"]["ALL"]
+    res["errors"] += [(*e[:1], f"{e[1]} generic", *e[2:]) for e in gen["errors"]]
+    return res
+
+
+def _score(gold_docs: list[dict], preds: dict[str, list[dict]], generic: bool) -> dict:
     tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
     canon_ok = canon_n = 0
     errors = []
     for g in gold_docs:
-        gold = {(e["start_char"], e["start_char"] + len(e["text"]), e["label"]): e for e in g.get("entities") or [] if e["label"] in LABELS}
-        pred = {(m["start_char"], m["end_char"], m["label"]): m for m in preds[g["_name"]] if m["label"] in LABELS}
+        gold = {(e["start_char"], e["start_char"] + len(e["text"]), e["label"]): e for e in g.get("entities") or []
+                if e["label"] in LABELS and is_generic(e) == generic}
+        pred = {(m["start_char"], m["end_char"], m["label"]): m for m in preds[g["_name"]]
+                if m["label"] in LABELS and is_generic(m) == generic}
         for k, e in gold.items():
             if k in pred:
                 tp[k[2]] += 1
@@ -132,11 +155,16 @@ def _print(title: str, res: dict) -> None:
     for lab, s in res["per_label"].items():
         print(f"{lab:6} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['tp']:4d} {s['fp']:4d} {s['fn']:4d}")
     print(f"canonical accuracy (on found mentions): {res['canonical_accuracy']}")
+    g = res.get("generic")
+    if g is not None:
+        print(f"generic institution nouns (kind generic; not named entities, not counted above): "
+              f"P {g['precision']:.3f} R {g['recall']:.3f} F1 {g['f1']:.3f} tp {g['tp']} fp {g['fp']} fn {g['fn']}")
 
 
 def dump(path: Path, text: str, mentions: list[dict], rel: str) -> None:
     ents = [
-        {"text": m["text"], "start_char": m["start_char"], "label": m["label"], "canonical": m["canonical"]}
+        {"text": m["text"], "start_char": m["start_char"], "label": m["label"], "canonical": m["canonical"],
+         **({"kind": GENERIC} if is_generic(m) else {})}
         for m in sorted(mentions, key=lambda m: m["start_char"])
     ]
     path.write_text(yaml.safe_dump({"file": rel, "entities": ents}, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
@@ -239,7 +267,8 @@ def run_germeval_pipeline(nlp, sents: list[dict], batch_size: int = 64) -> tuple
         for doc in nlp.pipe((s["text"] for s in sents), batch_size=batch_size):
             raw.append(doc.user_data.get("eval_model_ents", []))
             seconds += doc.user_data.get("eval_entity_seconds", 0.0)
-            mentions.append([(m["start_char"], m["end_char"], m["label"], m.get("source") or "") for m in (doc._.rows or {}).get("mentions", [])])
+            mentions.append([(m["start_char"], m["end_char"], m["label"], m.get("source") or "")
+                             for m in (doc._.rows or {}).get("mentions", []) if not is_generic(m)])
     finally:
         nlp.remove_pipe(_SNAP)
         nlp.remove_pipe(_TIMER)

@@ -166,7 +166,8 @@ def _leading_token_skipped(doc: Doc, c: Cand, er: EntityRules, s: int, e: int) -
         if tok.text in er.lexicons.get("titles", ()):
             return True
     if c.label in ("LOC", "GPE") and tok.text in er.admin and e - s > 1 and doc[s + 1].text[:1].isupper():
-        c.admin_type = er.admin[tok.text]
+        if not genitive_place(doc[s + 1 : e].text, er):
+            c.admin_type = er.admin[tok.text]
         return True
     if c.label == "ORG" and tok.text in er.lexicons.get("org_descriptors", ()) and e - s > 1:
         return True
@@ -177,17 +178,23 @@ def _leading_token_skipped(doc: Doc, c: Cand, er: EntityRules, s: int, e: int) -
 
 
 def _trailing_end(doc: Doc, c: Cand, s: int, e: int) -> int:
-    """The span end after cutting a house number from a LOC (`Münsterplatz 47`), a year or
-    amount the model ran into (`Thilo Ulbert 1986`, `Sun Microsystems 100.000`; two-digit
+    """The span end after cutting an unclosed bracket (`Eva Muster (CDU`), a house number
+    from a LOC (`Münsterplatz 47`), a year or amount the model ran into (`Thilo Ulbert 1986`, `Sun Microsystems 100.000`; two-digit
     club numbers stay: `Hannover 96`) and trailing punctuation."""
+    opened = [k for k in range(s + 1, e) if doc[k].text == "("]
+    if opened and not any(doc[k].text == ")" for k in range(opened[-1], e)):
+        e = opened[-1]  # `Eva Muster (CDU`: a model span that opens a bracket and stops inside it
     while c.label == "LOC" and e - s > 1 and doc[e - 1].is_digit:
         e -= 1
     while c.source == "model" and e - s > 1 and doc[e - 1].like_num and (c.label == "PER" or sum(ch.isdigit() for ch in doc[e - 1].text) >= 3):
         e -= 1
     while e > s and (doc[e - 1].is_space or (doc[e - 1].is_punct and doc[e - 1].text not in (".", ")"))
-                     or doc[e - 1].text in ("-", "–")):
+                     or doc[e - 1].text in ("-", "–") or (e - s > 1 and doc[e - 1].text in _TRAILING_CONJUNCTIONS)):
         e -= 1
     return e
+
+
+_TRAILING_CONJUNCTIONS = ("und", "oder", "sowie")  # `Diakonie Hessen und`: no name ends in one
 
 
 def _adjective_names_it(word: str, er: EntityRules) -> bool:
@@ -197,9 +204,27 @@ def _adjective_names_it(word: str, er: EntityRules) -> bool:
     return word not in er.admin and phrase_key(word) not in er.phrases and er.canonical_place(word) is None
 
 
+def non_word(text: str) -> bool:
+    """No name: punctuation only, digits only, or one letter (`3`, `)`, `E`, `S.`); a letter
+    with digits is a name (`A1`, `O2`, `Ö24`)."""
+    alnum = [ch for ch in text if ch.isalnum()]
+    return not alnum or all(ch.isdigit() for ch in alnum) or len(alnum) == 1
+
+
+def genitive_place(text: str, er: EntityRules) -> bool:
+    """A place in the genitive (`Europas`, `Deutschlands`): after an admin word it is what
+    the admin word belongs to (`die Gemeinden Europas`), not its type (`Gemeinde Europa`)."""
+    if not text.endswith("s"):
+        return False
+    base = er.canonical_place(text)
+    return base is not None and base != phrase_key(text)
+
+
 def _is_never(doc: Doc, c: Cand, er: EntityRules) -> bool:
     span = doc[c.start : c.end]
     text = span.text
+    if non_word(text):
+        return True
     if c.exact:
         return False
     if er.never.is_never(text):

@@ -11,7 +11,8 @@ from ..document import in_regions
 from .candidates import Cand
 from .lexicon import TIER_GAZ, TIER_RULE, EntityRules
 
-_ABBR = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9&-]{1,7}$")
+# an abbreviation in brackets: capitals (two at least: `Wien (Ö24)` names a radio station)
+_ABBR = re.compile(r"^(?=(?:[^A-ZÄÖÜ]*[A-ZÄÖÜ]){2})[A-ZÄÖÜ][A-ZÄÖÜ0-9&-]{1,7}$")
 
 
 def link_abbreviations(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
@@ -72,3 +73,14 @@ def link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
             c = Cand(c.start, c.end, "PER", "link:surname", TIER_RULE)
         out.append(c)
     return sorted(out + extra, key=lambda c: c.start)
+
+
+def drop_titles_read_as_institutions(doc: Doc, cands: list[Cand]) -> list[Cand]:
+    """An institution word that is the role title of the person right after it
+    (`Stadtrat Peter Müller`, `Regierungsrat Hans Meier`) is that person's title, not the
+    council: no ORG mention (the role stays with the PER)."""
+    starts = {c.start: c for c in cands if c.label == "PER" and c.role}
+    return [
+        c for c in cands
+        if not (c.label == "ORG" and c.end - c.start == 1 and c.end in starts)
+    ]

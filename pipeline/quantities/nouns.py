@@ -42,8 +42,10 @@ def is_adjective(scan: Scan, t: Token) -> bool:
 def is_noun(scan: Scan, t: Token) -> bool:
     if t.is_punct or t.is_space or t.like_num or not is_cap(t):
         return False
-    if any(c.isdigit() for c in t.text):
-        return False
+    if any(c.isdigit() for c in t.text) or len(t.text) < 2:
+        return False  # `G9 X`: a one-letter word is no counted noun
+    if t.ent_type_ == "PER":
+        return False  # `(66. Ibser)`: a person, not what the number counts
     if scan.has_pos and t.pos_:
         return t.pos_ in ("NOUN", "PROPN")
     if t.is_stop or t.text.lower() in scan.fr.article_forms:

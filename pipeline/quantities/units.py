@@ -22,10 +22,17 @@ def _time_unit(scan: Scan, j: int) -> bool:
     return t.text.lower() in fr.date_units or tl in fr.date_units or t.text.lower() in fr.date_nouns
 
 
+def _ends_sentence(scan: Scan, num: Num) -> bool:
+    """The number's token carries the sentence's full stop (`knapp 1.700. Allerdings`): the
+    word after it starts the next sentence and is no unit."""
+    t = scan.doc[num.end - 1]
+    return num.end_char is not None and t.text.endswith(".") and num.end_char == t.idx + len(t.text) - 1
+
+
 def after(scan: Scan, num: Num, end: int, row: dict) -> bool:
     """Find the unit after the number; False when the number must be dropped."""
     j = scan.next(end)
-    if j >= scan.n:
+    if j >= scan.n or _ends_sentence(scan, num):
         return True
     if percent.after(scan, j, row) or money.after(scan, num, j, row) or measure.after(scan, j, row):
         return True

@@ -178,3 +178,28 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]  # one line, no traceback
     assert proc.stderr.startswith("error: cannot reach the Dask scheduler tcp://127.0.0.1:9")
+
+
+def test_a_grown_vocabulary_rebuilds_the_pipeline_with_the_same_tables(tmp_path, monkeypatch):
+    """Bounded memory over millions of documents: the pipeline is rebuilt when spaCy's
+    vocabulary has grown past the limit, and the tables do not change."""
+    import pipeline.shards as shards
+
+    corpus = _corpus(tmp_path / "c", 12)
+    cfg = _config(tmp_path, 8)
+    plain, rebuilt = tmp_path / "plain", tmp_path / "rebuilt"
+    assert _run(corpus, plain, "--model", "blank", "--config", str(cfg)) == 0
+    built = []
+    real = shards.worker_pipeline
+
+    def counting(config):
+        before = dict(shards._PIPELINES)
+        out = real(config)
+        built.append(out[0] not in [v[0] for v in before.values()])
+        return out
+
+    monkeypatch.setattr(shards, "MAX_VOCAB", 1)  # every shard finds the vocabulary too big
+    monkeypatch.setattr(shards, "worker_pipeline", counting)
+    assert _run(corpus, rebuilt, "--model", "blank", "--config", str(cfg)) == 0
+    assert sum(built) >= 2  # built afresh more than once in one run
+    assert _tables(plain) == _tables(rebuilt)

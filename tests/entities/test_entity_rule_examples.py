@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.entities import ADMIN, EXAMPLES, GENDER, NEVER, ROLES, run_example, run_role_example
+from pipeline.entities import ADMIN, EXAMPLES, GENDER, KINDS, NEVER, ROLES, run_example, run_role_example
 from pipeline.rulebook import load_rules
 
 RULES = load_rules([])
@@ -15,7 +15,7 @@ def _examples(rel: str) -> list:
     return [pytest.param(ex, id=f"{rel}:{i}") for i, ex in enumerate((RULES.yaml(f) or {}).get("examples") or [])]
 
 
-ENTITY_EXAMPLES = [p for rel in (EXAMPLES, NEVER, ADMIN, GENDER) for p in _examples(rel)]
+ENTITY_EXAMPLES = [p for rel in (EXAMPLES, NEVER, ADMIN, GENDER, KINDS) for p in _examples(rel)]
 
 
 @pytest.mark.parametrize("example", ENTITY_EXAMPLES)
@@ -37,7 +37,7 @@ def test_role_example(blank_nlp, example):
 
 
 def test_every_rule_file_has_examples():
-    for rel in (EXAMPLES, NEVER, ADMIN, GENDER, ROLES):
+    for rel in (EXAMPLES, NEVER, ADMIN, GENDER, KINDS, ROLES):
         assert _examples(rel), f"{rel} has no examples"
 
 

@@ -36,6 +36,7 @@ def test_seed_entities_all_found(model):
     assert not missed, missed
     assert res["per_label"]["ALL"]["recall"] == 1.0
     assert res["canonical_accuracy"] == 1.0
+    assert res["generic"]["fn"] == 0 and res["generic"]["fp"] == 0, res["generic"]  # `Stadtverwaltung`
 
 
 def test_seed_details():
@@ -47,6 +48,8 @@ def test_seed_details():
     assert by_text[("Elisabeth-Selbert-Schule", "ORG")]
     assert ("Elisabeth-Selbert-Schule", "PER") not in by_text
     assert by_text[("Stadtverwaltung", "ORG")]["canonical"] == "Stadtverwaltung Hamm"
+    assert by_text[("Stadtverwaltung", "ORG")]["kind"] == "generic"
+    assert by_text[("Elisabeth-Selbert-Schule", "ORG")]["kind"] == "name"
     assert {m["canonical"] for m in m000 if m["label"] == "ORG"} >= {"NOW Mayors' Network", "Act.Now", "Elisabeth-Selbert-Schule"}
     # `Landkreis Hameln-Pyrmont`: LOC Hameln-Pyrmont, admin type kept
     assert any(m["text"] == "Hameln-Pyrmont" and m["admin_type"] == "Landkreis" for m in m000)
