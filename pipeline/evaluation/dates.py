@@ -568,10 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(score_gold(args.gold, args.errors))
         if (args.gold / "dates" / BLIND).is_dir():
             parts.append(score_gold(args.gold, args.errors, BLIND, "Held-out (no longer blind for dates)"))
-        if (args.gold / "dates" / BLIND2).is_dir():  # scores only: its errors must not drive rule changes
-            parts.append(score_gold(args.gold, False, BLIND2, "blind2 (blind: never used to change rules)"))
-        if (args.gold / "dates" / BLIND3).is_dir():  # scores only, like blind2
-            parts.append(score_gold(args.gold, False, BLIND3, "blind3 (blind: never used to change rules)"))
+        for sub in (BLIND2, BLIND3):  # scores only: their errors must not drive rule changes
+            if (args.gold / "dates" / sub).is_dir():
+                parts.append(score_gold(args.gold, False, sub, f"{sub} (blind: never used to change rules)"))
     if "recognizers" not in args.skip:
         parts.append(score_recognizers(args.eval, grammar, args.errors))
     if "peers" not in args.skip:

@@ -484,7 +484,7 @@ def _scored_sets(gold: list[dict], blind: list[dict], blind2: list[dict], list_e
                  blind3: list[dict] | None = None) -> list[tuple]:
     """(title, JSON key, documents, heading of the error listing or None) of every scored
     set, in report order.  Errors are listed only with `--errors`, and never for blind2/blind3:
-    its misses must not drive rule changes."""
+    their misses must not drive rule changes."""
     seeds = [g for g in gold if g["_name"].startswith("seed_")]
     heldout = [g for g in gold if g["_name"].startswith("heldout_")]
     rest = [g for g in gold if not g["_name"].startswith(("seed_", "heldout_"))]

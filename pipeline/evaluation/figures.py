@@ -252,12 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     _print_gold("Gold (tests/gold/figures)", *eval_gold(runner, args.gold), args.errors)
     _print_gold(f"Held-out (no longer blind for figures) (tests/gold/figures/{BLIND})",
                 *eval_gold(runner, args.gold, BLIND), args.errors)
-    if (args.gold / "figures" / BLIND2).is_dir():  # scores only: its errors must not drive rule changes
-        _print_gold(f"blind2 (blind: never used to change rules) (tests/gold/figures/{BLIND2})",
-                    *eval_gold(runner, args.gold, BLIND2), False)
-    if (args.gold / "figures" / BLIND3).is_dir():  # scores only, like blind2
-        _print_gold(f"blind3 (blind: never used to change rules) (tests/gold/figures/{BLIND3})",
-                    *eval_gold(runner, args.gold, BLIND3), False)
+    for sub in (BLIND2, BLIND3):  # scores only: their errors must not drive rule changes
+        if (args.gold / "figures" / sub).is_dir():
+            _print_gold(f"{sub} (blind: never used to change rules) (tests/gold/figures/{sub})",
+                        *eval_gold(runner, args.gold, sub), False)
     return 0
 
 
