@@ -76,7 +76,7 @@ class WriteConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    memory_limit: str = Field("1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    memory_limit: str = Field("256MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 class PipelineConfig(BaseModel):

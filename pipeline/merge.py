@@ -22,8 +22,10 @@ import pyarrow.parquet as pq
 from . import schema as S
 from .shards import ROW
 
-BATCH_ROWS = 65_536
-DEFAULT_MEMORY_LIMIT = "1GB"
+BATCH_ROWS = 16_384
+# `documents` rows carry whole texts: smaller batches keep the merge's memory flat
+TABLE_BATCH_ROWS = {"documents": 500}
+DEFAULT_MEMORY_LIMIT = "256MB"
 log = logging.getLogger("pipeline.merge")
 
 
@@ -52,7 +54,15 @@ def _sql_str(text: str) -> str:
 
 
 def _source(files: list[str]) -> str:
-    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}], union_by_name = true, filename = true)"
+    """The part files as one relation.  Columns are matched by name only when the files'
+    schemas differ (a stage's extra column, a plugin's inferred types): DuckDB's
+    `union_by_name` reads every file up front, which costs memory with the corpus."""
+    union = ", union_by_name = true" if len({_schema_key(f) for f in files}) > 1 else ""
+    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}]{union}, filename = true)"
+
+
+def _schema_key(path: str) -> tuple:
+    return tuple((f.name, str(f.type)) for f in pq.read_schema(path))
 
 
 def table_scan(files: list[str]) -> str:
@@ -116,16 +126,16 @@ def merge_table(con, name: str, query: str | None, dest: Path, scan: str | None 
     schema = typed_table(name, []).schema
     batches = iter(())
     if query is not None:
-        schema = _target_schema(name, schema, _reader(con, f"SELECT * FROM ({query}) LIMIT 0").schema)
-        schema = _nullable_where_nulls(con, scan or query, schema)
-        batches = _reader(con, query)
+        found = _reader(con, f"SELECT * FROM ({query}) LIMIT 0").schema
+        schema = _nullable_where_nulls(con, scan or query, _target_schema(name, schema, found), set(found.names))
+        batches = _reader(con, query, TABLE_BATCH_ROWS.get(name, BATCH_ROWS))
     n = 0
     with pq.ParquetWriter(dest / f"{name}.parquet", schema, compression="zstd") as pw, \
             open(dest / f"{name}.csv", "w", encoding="utf-8", newline="") as csv:
         header = True
         for batch in batches:
             table = _conform(pa.Table.from_batches([batch]), schema)
-            pw.write_table(table, row_group_size=BATCH_ROWS)
+            pw.write_table(table, row_group_size=TABLE_BATCH_ROWS.get(name, BATCH_ROWS))
             csv_frame(name, table).to_csv(csv, index=False, header=header, lineterminator="\n")
             header = False
             n += table.num_rows
@@ -134,12 +144,12 @@ def merge_table(con, name: str, query: str | None, dest: Path, scan: str | None 
     return n
 
 
-def _reader(con, query: str):
+def _reader(con, query: str, rows: int = BATCH_ROWS):
     """A query's rows as a stream of Arrow record batches (DuckDB 2 and 1.x names)."""
     rel = con.sql(query)
     if hasattr(rel, "to_arrow_reader"):
-        return rel.to_arrow_reader(BATCH_ROWS)
-    return rel.fetch_arrow_reader(BATCH_ROWS)
+        return rel.to_arrow_reader(rows)
+    return rel.fetch_arrow_reader(rows)
 
 
 def _target_schema(name: str, declared: pa.Schema, found: pa.Schema) -> pa.Schema:
@@ -151,15 +161,16 @@ def _target_schema(name: str, declared: pa.Schema, found: pa.Schema) -> pa.Schem
     return pa.schema(fields, metadata=declared.metadata)
 
 
-def _nullable_where_nulls(con, query: str, schema: pa.Schema) -> pa.Schema:
-    """A NOT NULL column that holds a NULL after all is written nullable (a stage's None
-    must never fail a run; the DuckDB load logs it)."""
-    required = [f.name for f in schema if not f.nullable]
-    if not required:
-        return schema
-    counts = con.execute("SELECT " + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in required)
-                         + f" FROM ({query})").fetchall()[0]
-    for col, nulls in zip(required, counts):
+def _nullable_where_nulls(con, query: str, schema: pa.Schema, present: set[str]) -> pa.Schema:
+    """A NOT NULL column that holds a NULL after all (or that no stage wrote) is written
+    nullable (a stage's None must never fail a run; the DuckDB load logs it)."""
+    required = [f.name for f in schema if not f.nullable and f.name in present]
+    nulls_of = {f.name: 1 for f in schema if not f.nullable and f.name not in present}
+    if required:
+        counts = con.execute("SELECT " + ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in required)
+                             + f" FROM ({query})").fetchall()[0]
+        nulls_of.update(zip(required, counts))
+    for col, nulls in nulls_of.items():
         if nulls:
             i = schema.get_field_index(col)
             schema = schema.set(i, schema.field(i).with_nullable(True))

@@ -370,7 +370,7 @@ def run_corpus(
     from .assembly import model_identity
     from .engines import run_tasks
     from .rulebook import load_rules
-    from .shards import SHARDS_DIR, ShardSummary, done_shards, plan_shards, shard_settings
+    from .shards import SHARDS_DIR, ShardSummary, done_shards, plan_shards, release_pipelines, shard_settings
 
     timings: dict[str, float] = defaultdict(float)
     t0 = time.perf_counter()
@@ -415,6 +415,7 @@ def run_corpus(
         t0 = time.perf_counter()
         tasks = plan.tasks(todo, parts_root, per_task, force=not use_cache)
         run_tasks(tasks, config, workers=workers, engine=engine, scheduler=scheduler, on_done=account)
+        release_pipelines()  # the merge that follows needs no model
         timings["process"] += time.perf_counter() - t0
         bar.close()
     finally:

@@ -215,6 +215,14 @@ def worker_pipeline(config: dict):
     return _PIPELINES[key]
 
 
+def release_pipelines() -> None:
+    """Drop this process's pipelines (before the merge: the model's memory goes back)."""
+    import gc
+
+    _PIPELINES.clear()
+    gc.collect()
+
+
 @dataclass
 class ShardSummary:
     """What a finished shard reports back (also kept in the shard folder as `_shard.json`)."""
@@ -323,8 +331,9 @@ class PartWriter:
         first = self.rows_seen[name]
         table = table.append_column(ROW, pa.array(range(first, first + table.num_rows), type=pa.int64()))
         self.rows_seen[name] += table.num_rows
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema, compression="zstd")
+        if name not in self.writers:  # parts are internal: every column nullable, one schema per table
+            schema = pa.schema([f.with_nullable(True) for f in table.schema], metadata=table.schema.metadata)
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", schema, compression="zstd")
         self.writers[name].write_table(table.cast(self.writers[name].schema))
 
     def close(self) -> None:
