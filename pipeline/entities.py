@@ -49,6 +49,9 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
 """
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -78,7 +81,7 @@ from .names.lexicon import (
     token_flags,
 )
 from .names.linking import link_abbreviations, link_surnames
-from .names.patterns import compile_token_pattern
+from .names.patterns import check_token_pattern, compile_token_pattern, flag_word_predicates
 from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 
 
@@ -86,18 +89,23 @@ from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 class EntityRecognizer:
     def __init__(self, nlp: Language, er: EntityRules):
         self.er = er
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        # patterns are validated one by one (`check_token_pattern`), then added with their
+        # word predicates as Lexeme flags (`flag_word_predicates`: the Matcher's cost)
+        self.matcher = Matcher(nlp.vocab, validate=False)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
         self.needs_flags = False
+        compiled = []
         for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
             pattern = compile_token_pattern(pattern, er)
             self.needs_flags = self.needs_flags or any(isinstance(t, dict) and "_" in t for t in pattern)
             key = f"{label}\x1f{rid}\x1f{i}"
-            try:
+            with _pattern_errors(where):
+                check_token_pattern(key, pattern)
+            compiled.append((key, pattern, where))
+        flagged = flag_word_predicates([p for _, p, _ in compiled], nlp.vocab)
+        for (key, _, where), pattern, (label, rid, _, _, weak) in zip(compiled, flagged, er.token_patterns):
+            with _pattern_errors(where):
                 self.matcher.add(key, [pattern], greedy="LONGEST")
-            except (ValueError, KeyError, TypeError) as exc:
-                path, _, line = where.rpartition(":")
-                raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
             self.rule_ids[nlp.vocab.strings[key]] = (label, rid, weak)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -128,6 +136,16 @@ class EntityRecognizer:
         set_ents(doc, final)
         doc._.ent_lexicons = None
         return doc
+
+
+@contextmanager
+def _pattern_errors(where: str):
+    """A pattern the Matcher refuses -> RuleError at the pattern's line."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError, re.error) as exc:
+        path, _, line = where.rpartition(":")
+        raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
 
 
 def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
