@@ -89,21 +89,14 @@ from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 class EntityRecognizer:
     def __init__(self, nlp: Language, er: EntityRules):
         self.er = er
-        # patterns are validated one by one (`check_token_pattern`), then added with their
-        # word predicates as Lexeme flags (`flag_word_predicates`: the Matcher's cost)
+        # the validated patterns are compiled once per process (`rules check` and the build
+        # share them); here their word predicates become Lexeme flags of this vocabulary
         self.matcher = Matcher(nlp.vocab, validate=False)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
-        self.needs_flags = False
-        compiled = []
-        for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
-            pattern = compile_token_pattern(pattern, er)
-            self.needs_flags = self.needs_flags or any(isinstance(t, dict) and "_" in t for t in pattern)
-            key = f"{label}\x1f{rid}\x1f{i}"
-            with _pattern_errors(where):
-                check_token_pattern(key, pattern)
-            compiled.append((key, pattern, where))
-        flagged = flag_word_predicates([p for _, p, _ in compiled], nlp.vocab)
-        for (key, _, where), pattern, (label, rid, _, _, weak) in zip(compiled, flagged, er.token_patterns):
+        checked = token_patterns(er.rules)
+        self.needs_flags = any(isinstance(t, dict) and "_" in t for _, p, _ in checked for t in p)
+        flagged = flag_word_predicates([p for _, p, _ in checked], nlp.vocab)
+        for (key, _, where), pattern, (label, rid, _, _, weak) in zip(checked, flagged, er.token_patterns):
             with _pattern_errors(where):
                 self.matcher.add(key, [pattern], greedy="LONGEST")
             self.rule_ids[nlp.vocab.strings[key]] = (label, rid, weak)
@@ -138,6 +131,24 @@ class EntityRecognizer:
         return doc
 
 
+def token_patterns(rules: Rules) -> list[tuple[str, list, str]]:
+    """The token patterns of the entity rules as Matcher patterns, validated:
+    (matcher key, pattern, `file:line`); compiled once per process and rules layers."""
+    return rules.compiled("entities.token_patterns", _check_token_patterns)
+
+
+def _check_token_patterns(rules: Rules) -> list[tuple[str, list, str]]:
+    er = entity_rules(rules)
+    out = []
+    for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
+        pattern = compile_token_pattern(pattern, er)
+        key = f"{label}\x1f{rid}\x1f{i}"
+        with _pattern_errors(where):
+            check_token_pattern(key, pattern)
+        out.append((key, pattern, where))
+    return out
+
+
 @contextmanager
 def _pattern_errors(where: str):
     """A pattern the Matcher refuses -> RuleError at the pattern's line."""
@@ -170,10 +181,8 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
         er = entity_rules(rules)
     except RuleError as exc:
         return [exc]
-    from spacy.lang.de import German
-
     try:
-        EntityRecognizer(German(), er)
+        token_patterns(rules)
     except RuleError as exc:
         problems.append(exc)
     if nlp is None or "de_entities" not in nlp.pipe_names:
