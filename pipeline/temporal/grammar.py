@@ -17,6 +17,7 @@ from typing import Any
 import regex
 
 from ..rulebook import RuleError, Rules, compile_regex, line_of
+from .prefilter import required_literals
 
 BASE = "dates"
 SPECIAL_FILES = {"fragments.yaml", "tense.yaml", "negatives.yaml"}
@@ -56,6 +57,8 @@ class Rule:
     # `sentence`: REF tokens are resolved against the nearest date named before the
     # expression in its sentence (`2024 ... im Vorjahr`), else the document date
     reference: str | None = None
+    # strings one of which every match contains (`prefilter.py`); None = always run
+    literals: frozenset | None = None
 
 
 @dataclass
@@ -306,7 +309,7 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
     return Rule(rid, str(path), line, rx, str(item["type"]), str(item["value"]),
                 _optional_str(item, "modifier"), _optional_str(item, "frequency"),
                 int(item.get("priority", 50)), str(item.get("trigger") or "any"), examples, negatives,
-                reference=item.get("reference"))
+                reference=item.get("reference"), literals=required_literals(pattern))
 
 
 def _check_rule(item, path, line: int | None, seen: dict[str, str]) -> str:
