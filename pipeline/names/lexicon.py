@@ -173,6 +173,9 @@ class EntityRules:
         self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
         self.max_phrase_chars = max((len(k) for k in self.phrases), default=0) + 2
         self._sorted_keys = sorted(self.phrases)
+        # per-process memos of the phrase lookup (names/candidates.py): word -> result
+        self.phrase_start_memo: dict[str, bool] = {}
+        self.place_word_memo: dict[str, tuple | bool] = {}
         self.lexicons["roles"] = frozenset(self.roles.forms)
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
