@@ -94,12 +94,12 @@ class EntityRecognizer:
         self.matcher = Matcher(nlp.vocab, validate=False)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
         checked = token_patterns(er.rules)
-        self.needs_flags = any(isinstance(t, dict) and "_" in t for _, p, _ in checked for t in p)
-        flagged = flag_word_predicates([p for _, p, _ in checked], nlp.vocab)
-        for (key, _, where), pattern, (label, rid, _, _, weak) in zip(checked, flagged, er.token_patterns):
+        self.needs_flags = any(isinstance(t, dict) and "_" in t for _, p, _, _ in checked for t in p)
+        flagged = flag_word_predicates([p for _, p, _, _ in checked], nlp.vocab)
+        for (key, _, where, rule_id), pattern in zip(checked, flagged):
             with _pattern_errors(where):
                 self.matcher.add(key, [pattern], greedy="LONGEST")
-            self.rule_ids[nlp.vocab.strings[key]] = (label, rid, weak)
+            self.rule_ids[nlp.vocab.strings[key]] = rule_id
 
     def __call__(self, doc: Doc) -> Doc:
         er = self.er
@@ -131,13 +131,14 @@ class EntityRecognizer:
         return doc
 
 
-def token_patterns(rules: Rules) -> list[tuple[str, list, str]]:
+def token_patterns(rules: Rules) -> list[tuple[str, list, str, tuple[str, str, bool]]]:
     """The token patterns of the entity rules as Matcher patterns, validated:
-    (matcher key, pattern, `file:line`); compiled once per process and rules layers."""
+    (matcher key, pattern, `file:line`, (label, rule id, weak)); compiled once per
+    process and rules layers."""
     return rules.compiled("entities.token_patterns", _check_token_patterns)
 
 
-def _check_token_patterns(rules: Rules) -> list[tuple[str, list, str]]:
+def _check_token_patterns(rules: Rules) -> list[tuple[str, list, str, tuple[str, str, bool]]]:
     er = entity_rules(rules)
     out = []
     for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
@@ -145,7 +146,7 @@ def _check_token_patterns(rules: Rules) -> list[tuple[str, list, str]]:
         key = f"{label}\x1f{rid}\x1f{i}"
         with _pattern_errors(where):
             check_token_pattern(key, pattern)
-        out.append((key, pattern, where))
+        out.append((key, pattern, where, (label, rid, weak)))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -57,8 +58,12 @@ class Rule:
     # `sentence`: REF tokens are resolved against the nearest date named before the
     # expression in its sentence (`2024 ... im Vorjahr`), else the document date
     reference: str | None = None
-    # strings one of which every match contains (`prefilter.py`); None = always run
-    literals: frozenset | None = None
+
+    @cached_property
+    def literals(self) -> frozenset | None:
+        """Strings one of which every match contains (`prefilter.py`); None = always run.
+        Read from the pattern on first use, not at compile time (start-up)."""
+        return required_literals(self.regex.pattern)
 
 
 @dataclass
@@ -309,7 +314,7 @@ def _compile_rule(item, path, table, lookup, default_anchor, seen) -> Rule:
     return Rule(rid, str(path), line, rx, str(item["type"]), str(item["value"]),
                 _optional_str(item, "modifier"), _optional_str(item, "frequency"),
                 int(item.get("priority", 50)), str(item.get("trigger") or "any"), examples, negatives,
-                reference=item.get("reference"), literals=required_literals(pattern))
+                reference=item.get("reference"))
 
 
 def _check_rule(item, path, line: int | None, seen: dict[str, str]) -> str:
