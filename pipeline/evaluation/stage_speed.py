@@ -8,8 +8,9 @@ Texts: 10kGNAD test articles and speech chunks (those of `make bench`), interlea
 (`assembly.build_nlp` with the default configuration and that model) run `nlp.pipe` over
 the same texts: one warm-up pass each (simplemma's lemma cache is shared by both), then
 `--repeats` rounds in alternating order; the median words/s of each and their ratio are
-reported, by wall clock and by the process's CPU time (steadier on a shared machine).  Then each component's time, running the components one after the other over
-the same documents.  Start-up is measured in fresh subprocesses (median of 3): imports +
+reported, by wall clock and by the process's CPU time (steadier on a shared machine).
+Then each component's CPU time, running the components one after the other over the
+same documents.  Start-up is measured in fresh subprocesses (median of 3): imports +
 `spacy.load` of the model, against imports + `build_nlp`, and against what `run` pays
 before the first document (the rule check without examples, then `build_nlp`); again
 wall clock and CPU time.
@@ -74,18 +75,18 @@ def _pipe_seconds(nlp, texts: list[str]) -> tuple[float, float]:
 
 
 def component_seconds(nlp, texts: list[str]) -> dict[str, float]:
-    """Each component over all documents in turn (the tokenizer first)."""
+    """CPU seconds of each component over all documents in turn (the tokenizer first)."""
     out = {}
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     docs = [nlp.make_doc(t) for t in texts]
-    out["tokenizer"] = time.perf_counter() - t0
+    out["tokenizer"] = time.process_time() - t0
     for name, proc in nlp.pipeline:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         if hasattr(proc, "pipe"):
             docs = list(proc.pipe(docs, batch_size=BATCH))
         else:
             docs = [proc(d) for d in docs]
-        out[name] = time.perf_counter() - t0
+        out[name] = time.process_time() - t0
     return {k: round(v, 3) for k, v in out.items()}
 
 
@@ -148,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio pipeline/bare words/s: wall {ratio['wall']:.3f}  cpu {ratio['cpu']:.3f}", flush=True)
 
     comps = {"bare": component_seconds(bare, texts), "pipeline": component_seconds(full, texts)}
-    print("component seconds (pipeline): " + "  ".join(f"{k} {v}" for k, v in comps["pipeline"].items()))
-    print("component seconds (bare):     " + "  ".join(f"{k} {v}" for k, v in comps["bare"].items()), flush=True)
+    print("component CPU seconds (pipeline): " + "  ".join(f"{k} {v}" for k, v in comps["pipeline"].items()))
+    print("component CPU seconds (bare):     " + "  ".join(f"{k} {v}" for k, v in comps["bare"].items()), flush=True)
 
     startup: dict[str, dict[str, float]] = {}
     for kind in _STARTUP:
