@@ -56,6 +56,9 @@ Conflict policy (model vs. rules), applied in this order (also in rules/entities
 """
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -86,7 +89,7 @@ from .names.lexicon import (
 )
 from .names.kinds import KINDS, KindRules, kind_rules, mention_kind
 from .names.linking import drop_titles_read_as_institutions, link_abbreviations, link_surnames
-from .names.patterns import compile_token_pattern
+from .names.patterns import check_token_pattern, compile_token_pattern, flag_word_predicates
 from .rulebook import RuleError, Rules, line_of, load_rules, rule_checker
 
 
@@ -95,19 +98,17 @@ class EntityRecognizer:
     def __init__(self, nlp: Language, er: EntityRules, kinds: KindRules):
         self.er = er
         self.kinds = kinds
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        # the validated patterns are compiled once per process (`rules check` and the build
+        # share them); here their word predicates become Lexeme flags of this vocabulary
+        self.matcher = Matcher(nlp.vocab, validate=False)
         self.rule_ids: dict[int, tuple[str, str, bool]] = {}
-        self.needs_flags = False
-        for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
-            pattern = compile_token_pattern(pattern, er)
-            self.needs_flags = self.needs_flags or any(isinstance(t, dict) and "_" in t for t in pattern)
-            key = f"{label}\x1f{rid}\x1f{i}"
-            try:
+        checked = token_patterns(er.rules)
+        self.needs_flags = any(isinstance(t, dict) and "_" in t for _, p, _, _ in checked for t in p)
+        flagged = flag_word_predicates([p for _, p, _, _ in checked], nlp.vocab)
+        for (key, _, where, rule_id), pattern in zip(checked, flagged):
+            with _pattern_errors(where):
                 self.matcher.add(key, [pattern], greedy="LONGEST")
-            except (ValueError, KeyError, TypeError) as exc:
-                path, _, line = where.rpartition(":")
-                raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
-            self.rule_ids[nlp.vocab.strings[key]] = (label, rid, weak)
+            self.rule_ids[nlp.vocab.strings[key]] = rule_id
 
     def __call__(self, doc: Doc) -> Doc:
         er = self.er
@@ -141,6 +142,35 @@ class EntityRecognizer:
         return doc
 
 
+def token_patterns(rules: Rules) -> list[tuple[str, list, str, tuple[str, str, bool]]]:
+    """The token patterns of the entity rules as Matcher patterns, validated:
+    (matcher key, pattern, `file:line`, (label, rule id, weak)); compiled once per
+    process and rules layers."""
+    return rules.compiled("entities.token_patterns", _check_token_patterns)
+
+
+def _check_token_patterns(rules: Rules) -> list[tuple[str, list, str, tuple[str, str, bool]]]:
+    er = entity_rules(rules)
+    out = []
+    for i, (label, rid, pattern, where, weak) in enumerate(er.token_patterns):
+        pattern = compile_token_pattern(pattern, er)
+        key = f"{label}\x1f{rid}\x1f{i}"
+        with _pattern_errors(where):
+            check_token_pattern(key, pattern)
+        out.append((key, pattern, where, (label, rid, weak)))
+    return out
+
+
+@contextmanager
+def _pattern_errors(where: str):
+    """A pattern the Matcher refuses -> RuleError at the pattern's line."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError, re.error) as exc:
+        path, _, line = where.rpartition(":")
+        raise RuleError(path, int(line) if line.isdigit() else None, f"invalid token pattern: {str(exc).strip().splitlines()[0][:200]}") from None
+
+
 def _set_ents_plain(doc: Doc, cands: list[Cand]) -> None:
     doc.ents = [Span(doc, c.start, c.end, label=c.label) for c in cands]
 
@@ -165,10 +195,8 @@ def check_entity_rules(rules: Rules, config: dict, nlp) -> list[RuleError]:
         kinds = kind_rules(rules, er)
     except RuleError as exc:
         return [exc]
-    from spacy.lang.de import German
-
     try:
-        EntityRecognizer(German(), er, kinds)
+        token_patterns(rules)
     except RuleError as exc:
         problems.append(exc)
     if nlp is None or "de_entities" not in nlp.pipe_names:

@@ -23,8 +23,10 @@ def lemma_of(word: str) -> str:
 
 class SimplemmaLemmatizer:
     def __init__(self, overwrite: bool = False):
+        # simplemma's German dictionary (1.1 M forms, ~1.5-3 s to decode) is read on the
+        # first word, not here: a pipeline that is built but lemmatizes nothing (a rerun
+        # served from the cache) never pays for it
         self.overwrite = overwrite
-        lemma_of("Häuser")  # load simplemma's German dictionary now, not in the first batch
 
     def __call__(self, doc: Doc) -> Doc:
         for token in doc:

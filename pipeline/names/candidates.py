@@ -12,6 +12,9 @@ from ..document import in_regions
 from .lexicon import MAX_PHRASE_TOKENS, TIER_GAZ, TIER_RULE, EntityRules, phrase_key
 
 
+MEMO_SIZE = 200_000
+
+
 @dataclass
 class Cand:
     start: int  # token offsets
@@ -29,23 +32,28 @@ def phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
     """Candidates from the phrase lists (curated files and gazetteer; the longest phrase
     starting at a token wins), else from one-word place forms (genitive, compass, district)."""
     out = []
-    texts = [t.text for t in doc]
-    ws = [t.whitespace_ for t in doc]
-    for i in range(len(doc)):
-        found, cand = _phrase_at(doc, i, texts, ws, er)
+    texts, ws = [], []
+    for t in doc:
+        texts.append(t.text)
+        ws.append(t.whitespace_)
+    starts = er.phrase_start_memo
+    for i, t0 in enumerate(texts):
+        # a token can start a phrase only when its first three characters can (memoised)
+        ok = starts.get(t0[:3])
+        if ok is None:
+            ok = starts[t0[:3]] = phrase_key(t0[:3]) in er.phrase_prefixes
+        found, cand = _phrase_at(doc, i, texts, ws, er) if ok and t0.strip() else (False, None)
         if not found:
-            cand = _place_word_at(doc, i, er)
+            cand = _place_word_at(doc, i, er, t0)
         if cand is not None:
             out.append(cand)
     return out
 
 
 def _phrase_at(doc: Doc, i: int, texts: list[str], ws: list[str], er: EntityRules) -> tuple[bool, Cand | None]:
-    """The longest known phrase starting at token `i`: (a phrase was found, its candidate);
-    a one-word settlement used as a common noun is found but gives no candidate."""
-    t0 = texts[i]
-    if not t0.strip() or phrase_key(t0[:3]) not in er.phrase_prefixes:
-        return False, None
+    """The longest known phrase starting at token `i` (whose first characters can start
+    one): (a phrase was found, its candidate); a one-word settlement used as a common noun
+    is found but gives no candidate."""
     # grow the span token by token while its key can still begin a phrase; the longest
     # span that is a phrase and does not end in a whitespace token wins
     best = None
@@ -69,26 +77,41 @@ def _phrase_at(doc: Doc, i: int, texts: list[str], ws: list[str], er: EntityRule
     return True, Cand(i, j, p.label, p.source, p.tier, p.canonical or (key if p.tier == TIER_GAZ else None), exact=p.tier == TIER_RULE)
 
 
-def _place_word_at(doc: Doc, i: int, er: EntityRules) -> Cand | None:
-    """One word that is a form of a known place: `Deutschlands`, `Nordhessen`, `Hamm-Mitte`."""
-    t = doc[i].text
+def _place_word_at(doc: Doc, i: int, er: EntityRules, t: str) -> Cand | None:
+    """One word `t` (token `i`) that is a form of a known place: `Deutschlands`,
+    `Nordhessen`, `Hamm-Mitte`."""
     if not t[:1].isupper() or len(t) < 4:
         return None
+    memo = er.place_word_memo
+    hit = memo.get(t)
+    if hit is None:
+        if len(memo) >= MEMO_SIZE:  # bounded: a long run meets ever new words
+            memo.clear()
+        hit = memo[t] = _place_word(t, er)
+    if not hit:
+        return None
+    label, source, tier, canonical, genitive = hit
+    if genitive and _non_noun(doc[i]):
+        return None  # an adverb (`Allerdings`, `Abends`), not the place `Allerding` + s
+    return Cand(i, i + 1, label, source, tier, canonical)
+
+
+def _place_word(t: str, er: EntityRules) -> tuple | bool:
+    """What `_place_word_at` finds for the word `t`, context aside: (label, source, tier,
+    canonical, is a genitive) or False."""
     # genitive of a known place: `Deutschlands`, `Hameln-Pyrmonts`
     base = er.canonical_place(t) if t.endswith("s") else None
     if base is not None:
-        if _non_noun(doc[i]):
-            return None  # an adverb (`Allerdings`, `Abends`), not the place `Allerding` + s
         p = er.phrases.get(phrase_key(t[:-1])) or er.phrases.get(phrase_key(t[:-2]))
-        return Cand(i, i + 1, "LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base)
+        return ("LOC", p.source if p else "gazetteer", p.tier if p else TIER_GAZ, base, True)
     # compass parts of a known place: `Nordhessen`, `Ostdeutschland`, `Hamm-Mitte`, `Dorfen-Nord`
     m = _COMPASS_PREFIX.match(t)
     if m and phrase_key(m.group(2)[:1].upper() + m.group(2)[1:]) in er.loc_phrases:
-        return Cand(i, i + 1, "LOC", "rule:compass", TIER_GAZ, t)
+        return ("LOC", "rule:compass", TIER_GAZ, t, False)
     m = _DISTRICT_SUFFIX.match(t)
     if m and phrase_key(m.group(1)) in er.loc_phrases:
-        return Cand(i, i + 1, "LOC", "rule:district", TIER_GAZ, t)
-    return None
+        return ("LOC", "rule:district", TIER_GAZ, t, False)
+    return False
 
 
 def _common_noun_not_place(doc: Doc, i: int, er: EntityRules) -> bool:

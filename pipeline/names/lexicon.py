@@ -173,6 +173,9 @@ class EntityRules:
         self.phrase_prefixes = {k[:3] for k in self.phrases} | {k.split()[0][:3] for k in self.phrases}
         self.max_phrase_chars = max((len(k) for k in self.phrases), default=0) + 2
         self._sorted_keys = sorted(self.phrases)
+        # per-process memos of the phrase lookup (names/candidates.py): word -> result
+        self.phrase_start_memo: dict[str, bool] = {}
+        self.place_word_memo: dict[str, tuple | bool] = {}
         self.lexicons["roles"] = frozenset(self.roles.forms)
         self.lexicons["admin_types"] = frozenset(self.admin)
         self.lexicons["never"] = frozenset(self.never.texts)
@@ -238,16 +241,20 @@ class EntityRules:
 
 
 def _read_gz_jsonl(path: Path) -> list[tuple[int, dict]]:
-    out = []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            s = raw.strip()
-            if not s or s.startswith("#"):
-                continue
-            try:
-                out.append((lineno, json.loads(s)))
-            except json.JSONDecodeError as exc:
-                raise RuleError(path, lineno, f"invalid JSON: {exc.msg}") from None
+        lines = [(lineno, s) for lineno, raw in enumerate(fh, 1) if (s := raw.strip()) and not s.startswith("#")]
+    try:  # the whole file in one parse (start-up: the gazetteer has ~32k lines)
+        objs = json.loads("[" + ",".join(s for _, s in lines) + "]")
+        if len(objs) == len(lines):
+            return [(lineno, obj) for (lineno, _), obj in zip(lines, objs)]
+    except json.JSONDecodeError:
+        pass
+    out = []  # a line is broken (or holds two values): find it, line by line
+    for lineno, s in lines:
+        try:
+            out.append((lineno, json.loads(s)))
+        except json.JSONDecodeError as exc:
+            raise RuleError(path, lineno, f"invalid JSON: {exc.msg}") from None
     return out
 
 

@@ -85,10 +85,18 @@ def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) ->
     found: list[Match] = []
     wins = {"any": windows(text, grammar), "digit": windows(text, grammar, _DIGITS)}
     n = len(text)
+    chunks: dict[tuple[int, int], str] = {}
     for rule in grammar.rules:
         seen: set[tuple[int, int]] = set()
         for ws, we in wins[rule.trigger]:
-            for m in rule.regex.finditer(text, ws, min(n, we + grammar.window)):
+            end = min(n, we + grammar.window)
+            if rule.literals is not None:
+                chunk = chunks.get((ws, end))
+                if chunk is None:
+                    chunk = chunks[(ws, end)] = text[ws:end]
+                if not any(lit in chunk for lit in rule.literals):
+                    continue  # no match can lie in this window (prefilter.py)
+            for m in rule.regex.finditer(text, ws, end):
                 if m.start() >= we:
                     break
                 s, e = m.span()

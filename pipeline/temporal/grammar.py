@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import regex
 
 from ..rulebook import RuleError, Rules, compile_regex, line_of
+from .prefilter import required_literals
 
 BASE = "dates"
 SPECIAL_FILES = {"fragments.yaml", "tense.yaml", "negatives.yaml"}
@@ -56,6 +58,12 @@ class Rule:
     # `sentence`: REF tokens are resolved against the nearest date named before the
     # expression in its sentence (`2024 ... im Vorjahr`), else the document date
     reference: str | None = None
+
+    @cached_property
+    def literals(self) -> frozenset | None:
+        """Strings one of which every match contains (`prefilter.py`); None = always run.
+        Read from the pattern on first use, not at compile time (start-up)."""
+        return required_literals(self.regex.pattern)
 
 
 @dataclass
