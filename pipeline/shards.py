@@ -320,10 +320,10 @@ class PartWriter:
         from .write import typed_table
 
         for name, rows in tables.items():
-            if not rows:
-                continue
-            if name not in S.TABLES:
+            if name not in S.TABLES:  # a plugin's table: written even when it stays empty
                 self.plugin_rows[name].extend(rows)
+                continue
+            if not rows:
                 continue
             self._write(name, typed_table(name, rows))
 
