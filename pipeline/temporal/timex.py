@@ -36,7 +36,7 @@ _TOKEN = re.compile(
     r"|(?P<xxxx>XXXX))(?P<rest>.*)$"
 )
 _EASTER = re.compile(r"^(\d{4})-EASTER([+-]\d+)(.*)$")
-_NTH_WEEKDAY = re.compile(r"^(\d{4})-(\d\d)-WD([1-7])N([1-5])(.*)$")
+_NTH_WEEKDAY = re.compile(r"^(\d{4})-(\d\d)-WD([1-7])N([1-5L])(.*)$")
 _SHIFT = re.compile(r"^(\d{4}-\d\d-\d\d)@([+-]\d+)(.*)$")
 # the rest of an `XXXX` value that names a part of the year: month (day), quarter, half
 # year, season; with the months it spans (a winter is taken as its December)
@@ -247,9 +247,14 @@ def _easter_day(m: re.Match) -> date:
 
 
 def _nth_weekday_day(m: re.Match) -> date:
-    """`<year>-<month>-WD<k>N<n>`: the nth weekday k of the month (`Muttertag`)."""
-    first = date(int(m.group(1)), int(m.group(2)), 1)
-    return first + timedelta(days=(int(m.group(3)) - first.isoweekday()) % 7 + 7 * (int(m.group(4)) - 1))
+    """`<year>-<month>-WD<k>N<n>`: the nth weekday k of the month (`Muttertag`); `NL` the
+    last one (`am letzten Sonntag im März`)."""
+    year, month, wd = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if m.group(4) == "L":
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return last - timedelta(days=(last.isoweekday() - wd) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(wd - first.isoweekday()) % 7 + 7 * (int(m.group(4)) - 1))
 
 
 def _shifted_day(m: re.Match) -> date:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.dates import grammar_for
 from pipeline.temporal.anchor import anchor_date
@@ -139,3 +143,28 @@ def test_header_time_takes_document_date(blank_nlp):
 def test_deterministic():
     text = "Am 3. März 2020 und vom 8. bis 11. Mai, seit 2011, vergangenen Dienstag gegen 16 Uhr."
     assert extract(text, "2020-06-01", G) == extract(text, "2020-06-01", G)
+
+
+@given(st.integers(min_value=1000, max_value=9998), st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=7))
+def test_nth_and_last_weekday_of_a_month(year, month, wd):
+    """`WD<k>N<n>` is the nth weekday k of the month; `NL` the last one: in the month, on
+    that weekday, a week after the one before and no later one in the month."""
+    days = [resolve(f"{year:04d}-{month:02d}-WD{wd}N{n}", "2018-11-11")[0] for n in (1, 2, 3, 4, "L")]
+    parsed = [date.fromisoformat(d) for d in days]
+    assert all(p.year == year and p.month == month and p.isoweekday() == wd for p in parsed)
+    assert parsed[0].day <= 7 and all(b - a == timedelta(days=7) for a, b in zip(parsed, parsed[1:4]))
+    assert parsed[4] >= parsed[3] and (parsed[4] + timedelta(days=7)).month != month
+
+
+@pytest.mark.parametrize("text,expected", [
+    # lower-case weekday: the clock time takes its day (a Tuesday before the Sunday anchor)
+    ("Termin ist dienstag 11:00 uhr gewesen.", [("dienstag", "2018-11-06"), ("11:00", "2018-11-06T11:00")]),
+    ("Die Vollsperrung gilt von Freitag 20 Uhr bis Montag 5 Uhr.",
+     [("von Freitag 20 Uhr bis Montag 5 Uhr", "XXXX-WXX-5T20:00/XXXX-WXX-1T05:00")]),
+    ("Am letzten Sonntag im März 2019 beginnt die Sommerzeit.", [("letzten Sonntag im März 2019", "2019-03-31")]),
+    ("Die Kirchweih ist am dritten Sonntag im Oktober.", [("dritten Sonntag im Oktober", "2018-10-21")]),
+    # a year with the next one's digits is a span, not a month; a spaced zero-padded month is
+    ("Seit der Finanzkrise 2008/09 sank der Absatz, Stand 05 / 2016.", [("2008/09", "2008/2009"), ("05 / 2016", "2016-05")]),
+])
+def test_issue11_weekday_clock_nth_weekday_and_year_spans(text, expected):
+    assert values(text) == expected
