@@ -102,7 +102,7 @@ def scan_figures(doc: Doc, fr: FigureRules) -> list[dict]:
     figures: list[dict] = []
     i = 0
     while i < scan.n:
-        if scan.blocked[i] or doc[i].is_space:
+        if scan.blocked[i] or scan.spaces[i]:
             i += 1
             continue
         num = number_at(scan, i)

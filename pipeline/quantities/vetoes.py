@@ -27,9 +27,9 @@ def block(scan: Scan) -> None:
         covered = bytearray(len(scan.text) + 1)
         for a, b in spans:
             covered[max(a, 0) : max(b, 0)] = b"\x01" * (max(b, 0) - max(a, 0))
-        for t in doc:
-            if 1 in covered[t.idx : t.idx + len(t.text)]:
-                scan.blocked[t.i] = True
+        for i, (idx, text) in enumerate(zip(scan.idxs, scan.texts)):
+            if 1 in covered[idx : idx + len(text)]:
+                scan.blocked[i] = True
     lows = scan.lows
     _block_phones(scan, lows)
     by_first = scan.fr.idioms_by_first
