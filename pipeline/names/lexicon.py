@@ -29,6 +29,7 @@ GENDER = "entities/org_gender.yaml"
 # curated rules > model > weak token patterns (`"weak": true`) > gazetteer > model MISC
 TIER_RULE, TIER_MODEL, TIER_WEAK, TIER_GAZ, TIER_MODEL_MISC = 4, 3, 2, 1, 0
 MAX_PHRASE_TOKENS = 8
+MEMO_LIMIT = 200_000  # per-word memos: bounded, a long run meets ever new words
 _APOS = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _HAS_APOS = re.compile("[‘’`´‚“”„«»]").search
 
@@ -102,9 +103,15 @@ class Never:
     article_ok_endings: tuple = ()
     article_ok_before: frozenset = frozenset()
     event_heads: frozenset = frozenset()
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # text -> is_never (bounded)
 
     def is_never(self, text: str) -> bool:
-        return text in self.texts or any(p.match(text) for p in self.patterns)
+        hit = self.memo.get(text)
+        if hit is None:
+            hit = text in self.texts or any(p.match(text) for p in self.patterns)
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[text] = hit
+        return hit
 
 
 def _load_never(rules: Rules) -> Never:
