@@ -35,7 +35,7 @@ BATCH = 16
 
 def load_texts(data: Path, words: int) -> list[str]:
     """Articles and speech chunks, alternating, until each side has half the words."""
-    from ..bench import _chunks
+    from ..bench.tools import chunks as _chunks
 
     gnad: list[str] = []
     gnad_csv = data / "text" / "10kgnad-test.csv"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span, Token
 
 from ..document import in_regions
@@ -32,10 +33,11 @@ def phrase_matches(doc: Doc, er: EntityRules) -> list[Cand]:
     """Candidates from the phrase lists (curated files and gazetteer; the longest phrase
     starting at a token wins), else from one-word place forms (genitive, compass, district)."""
     out = []
-    texts, ws = [], []
-    for t in doc:
-        texts.append(t.text)
-        ws.append(t.whitespace_)
+    # token texts and trailing spaces in one call (`for t in doc` makes a Token object per token)
+    strings = doc.vocab.strings
+    attrs = doc.to_array([ORTH, SPACY]).tolist() if len(doc) else []
+    texts = [strings[a[0]] for a in attrs]
+    ws = [" " if a[1] else "" for a in attrs]
     starts = er.phrase_start_memo
     for i, t0 in enumerate(texts):
         # a token can start a phrase only when its first three characters can (memoised)

@@ -29,6 +29,8 @@ GENDER = "entities/org_gender.yaml"
 # curated rules > model > weak token patterns (`"weak": true`) > gazetteer > model MISC
 TIER_RULE, TIER_MODEL, TIER_WEAK, TIER_GAZ, TIER_MODEL_MISC = 4, 3, 2, 1, 0
 MAX_PHRASE_TOKENS = 8
+_NO_MEMO = object()
+MEMO_LIMIT = 200_000  # per-word memos: bounded, a long run meets ever new words
 _APOS = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _HAS_APOS = re.compile("[‘’`´‚“”„«»]").search
 
@@ -53,12 +55,22 @@ class Roles:
     forms: dict[str, str] = field(default_factory=dict)  # form -> role
     suffixes: list[tuple[str, str]] = field(default_factory=list)  # (feminine/masc ending, masculine ending)
     jurisdiction: dict[str, list[str]] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # (text, norm) -> role (bounded)
 
     def role_of(self, token: Token) -> str | None:
-        for text in (token.text, token.norm_):
+        key = (token.text, token.norm_)
+        hit = self.memo.get(key, _NO_MEMO)
+        if hit is _NO_MEMO:
+            hit = self._role_of(*key)
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[key] = hit
+        return hit
+
+    def _role_of(self, token_text: str, norm: str) -> str | None:
+        for text in (token_text, norm):
             if text in self.forms:
                 return self.forms[text]
-        t = token.norm_ if token.norm_ != token.text.lower() else token.text
+        t = norm if norm != token_text.lower() else token_text
         if not t[:1].isupper() or len(t) < 6:
             return None
         for ending, masc in self.suffixes:
@@ -102,9 +114,15 @@ class Never:
     article_ok_endings: tuple = ()
     article_ok_before: frozenset = frozenset()
     event_heads: frozenset = frozenset()
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # text -> is_never (bounded)
 
     def is_never(self, text: str) -> bool:
-        return text in self.texts or any(p.match(text) for p in self.patterns)
+        hit = self.memo.get(text)
+        if hit is None:
+            hit = text in self.texts or any(p.match(text) for p in self.patterns)
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[text] = hit
+        return hit
 
 
 def _load_never(rules: Rules) -> Never:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.attrs import IDX, ORTH
 from spacy.tokens import Doc
 
 from ..document import in_regions
@@ -58,14 +59,15 @@ def link_surnames(doc: Doc, cands: list[Cand], er: EntityRules) -> list[Cand]:
         return cands
     taken = {i for c in cands for i in range(c.start, c.end)}
     extra = []
-    for tok in doc:
-        if tok.i in taken:
+    strings = doc.vocab.strings  # texts and offsets in one call, not a Token object per token
+    for i, (orth, idx) in enumerate(doc.to_array([ORTH, IDX]).tolist()):
+        if i in taken:
             continue
-        t = tok.text
+        t = strings[orth]
         base = t if t in surnames else (t[:-1] if t.endswith("s") and t[:-1] in surnames else None)
-        if base is None or er.never.is_never(t) or in_regions(doc, tok.idx, tok.idx + len(t)):
+        if base is None or er.never.is_never(t) or in_regions(doc, idx, idx + len(t)):
             continue
-        extra.append(Cand(tok.i, tok.i + 1, "PER", "link:surname", TIER_RULE))
+        extra.append(Cand(i, i + 1, "PER", "link:surname", TIER_RULE))
     # a gazetteer LOC equal to a surname of this document's persons is that person
     out = []
     for c in cands:

@@ -20,12 +20,11 @@ _WITH_UNIT = ("count", "money", "measure", "percent")
 def _shared(scan: Scan, f: dict, nxt: dict) -> bool:
     if not nxt["unit"] or nxt["kind"] not in _WITH_UNIT or nxt["value_max"] is not None or f["value_max"] is not None:
         return False
-    doc = scan.doc
-    between = tuple(t.text.lower() for t in doc[f["_num_end"] : nxt["_start_tok"]] if not t.is_space)
+    between = scan.words_between(f["_num_end"], nxt["_start_tok"])
     k = f["_start_tok"] - 1
-    while k >= 0 and doc[k].is_space:
+    while k >= 0 and scan.spaces[k]:
         k -= 1
-    before = doc[k].text.lower() if k >= 0 else None
+    before = scan.lows[k] if k >= 0 else None
     for conn, need in scan.fr.unit_from_next:
         if between == conn and (need is None or need == before):
             factor = nxt.get("_factor", 1.0) if nxt["kind"] == "money" else 1.0
@@ -35,6 +34,8 @@ def _shared(scan: Scan, f: dict, nxt: dict) -> bool:
 
 
 def _coordinated(scan: Scan, f: dict, nxt: dict) -> bool:
+    if not (nxt["kind"] in _WITH_UNIT and nxt["unit"]):
+        return False
     between = [t for t in scan.doc[f["_num_end"] : nxt["_start_tok"]] if not t.is_space]
     joiners = scan.fr.unit_joiners
     if nxt["kind"] in _WITH_UNIT and nxt["unit"] and len(between) <= 4 and any(t.text.lower() in joiners for t in between) \

@@ -83,7 +83,7 @@ def key_unit(scan: Scan, num: Num, row: dict, q_start: int) -> None:
 
 def _line_edge(scan: Scan, i: int) -> bool:
     """Token i is outside the document or a line break."""
-    return not 0 <= i < scan.n or (scan.doc[i].is_space and "\n" in scan.texts[i])
+    return not 0 <= i < scan.n or (scan.spaces[i] and "\n" in scan.texts[i])
 
 
 def key_value(scan: Scan, num: Num, row: dict, q_start: int, end: int) -> None:

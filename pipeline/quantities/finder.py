@@ -9,7 +9,7 @@ from spacy.tokens import Doc
 from . import count, coordination, measure, money, multiplier, ordinal, percent, units, vetoes
 from .metadata import metadata_figures
 from .modifiers import attach_range, prefix_words, qualifier
-from .numeral import extend, number_at
+from .numeral import extend, may_start, recognise
 from .scan import Num, Scan
 from .schema import FigureRules
 
@@ -100,12 +100,15 @@ def scan_figures(doc: Doc, fr: FigureRules) -> list[dict]:
     scan = Scan(doc, fr)
     vetoes.block(scan)
     figures: list[dict] = []
+    texts, blocked, spaces, seen = scan.texts, scan.blocked, scan.spaces, fr.start_cache
     i = 0
     while i < scan.n:
-        if scan.blocked[i] or doc[i].is_space:
+        # `number_at` inlined: most tokens are words the prefilter has seen before
+        ok = seen.get(texts[i])
+        if blocked[i] or spaces[i] or not (ok if ok is not None else may_start(fr, texts[i])):
             i += 1
             continue
-        num = number_at(scan, i)
+        num = recognise(scan, i)
         if num is None:
             i += 1
             continue

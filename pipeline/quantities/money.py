@@ -71,8 +71,10 @@ def carried(scan: Scan, num: Num, row: dict, figures: list[dict]) -> None:
 
 
 def _joins(scan: Scan, f: dict, nxt: dict) -> bool:
-    doc, fr = scan.doc, scan.fr
-    between = tuple(t.text.lower() for t in doc[f["_end_tok"] : nxt["_start_tok"]] if not t.is_space)
+    fr = scan.fr
+    if f["kind"] != "money":
+        return False
+    between = scan.words_between(f["_end_tok"], nxt["_start_tok"])
     if nxt["kind"] == "money":
         small = nxt["value"] < 1
     else:

@@ -15,6 +15,7 @@ import re
 from ..numbers import parse_digits, parse_number_word
 from .multiplier import VERB
 from .scan import Num, Scan, is_cap
+from .schema import FigureRules, memo
 
 _NUM_TOKEN = r"[-−–+]?\d{1,3}(?:(?:[.'’]\d{3})+)?(?:,\d+)?|[-−–+]?\d+(?:,\d+)?"
 _GLUED = re.compile(rf"^(?P<num>{_NUM_TOKEN})(?P<sep>-?)(?P<rest>[^\d\W][\w/^²³.\-]*|[%€$£¥‰°][\w]*)$")
@@ -188,9 +189,8 @@ def _glued_text(scan: Scan, i: int, text: str) -> Num | None:
     return Num(i, i + 1, head_v * factor, hint="unit", unit=unit, kind=kind, factor=factor)
 
 
-def _glued_parts(scan: Scan, text: str, m) -> tuple[float | None, str | None]:
+def _glued_parts(fr: FigureRules, text: str, m) -> tuple[float | None, str | None]:
     """(number, rest) of `75ml`, `siebenhundert-Euro`, `dreimal`, `dreijährige`."""
-    fr = scan.fr
     if m:
         return parse_digits(m.group("num")), m.group("rest")
     if "-" in text:
@@ -243,7 +243,7 @@ def _glued(scan: Scan, i: int):
         factor, decimal_only = scan.fr.glued_scales[m.group("rest")]
         if glued_scale_fits(m.group("num"), decimal_only):
             return Num(i, i + 1, parse_digits(m.group("num")) * factor, scaled=True)
-    head_v, rest = _glued_parts(scan, text, m)
+    head_v, rest = _glued_parts(scan.fr, text, m)
     if head_v is not None and rest:
         num = _glued_unit(scan, i, head_v, rest.lower())
         if num is not _NEXT:
@@ -318,8 +318,34 @@ _STEPS = (_point_decimal, _leading_comma, _negative, _digits, _range_token, _dig
           _vocabulary_word, _fraction_word, _cardinal_word, _ordinal_word)
 
 
+def may_start(fr: FigureRules, text: str) -> bool:
+    """Can some step of `number_at` read a number at a token of this text?  False only when
+    every step is bound to give up: no digit, not a lone `,`, and the lower-cased word is none
+    of the rule words the word steps look up (number, ordinal, multiplier, fraction, special,
+    vague and article words, a number word before `-` or a glued suffix).  Remembered per text."""
+    return memo(fr.start_cache, text, lambda t: _may_start(fr, t))
+
+
+def _may_start(fr: FigureRules, text: str) -> bool:
+    if text == "," or any(c.isdigit() for c in text):
+        return True
+    low = text.lower()
+    if low in fr.start_words:
+        return True
+    if fr.number_word(low) is not None or fr.ordinal_word(low) is not None or fr.mult_verb(low) is not None:
+        return True
+    return _glued_parts(fr, text, None)[0] is not None
+
+
 def number_at(scan: Scan, i: int) -> Num | None:
     """A number starting at token i (digits, words, glued units, ranges in one token)."""
+    if not may_start(scan.fr, scan.texts[i]):
+        return None
+    return recognise(scan, i)
+
+
+def recognise(scan: Scan, i: int) -> Num | None:
+    """`number_at` without the `may_start` prefilter (every step in turn)."""
     for step in _STEPS:
         num = step(scan, i)
         if num is not _NEXT:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from spacy.attrs import IDX, IS_SPACE, ORTH, SPACY
 from spacy.tokens import Doc, Token
 
 from .schema import FigureRules, PhraseTable
@@ -56,14 +57,35 @@ class Scan:
         self.has_dep = doc.has_annotation("DEP") if has_dep is None else has_dep
 
     @cached_property
+    def _attrs(self) -> list[list[int]]:
+        """(orth, trailing space, idx, is_space) of every token, read in one call: spaCy makes a
+        new Token object per `doc[i]` and per step of `for t in doc`."""
+        return self.doc.to_array([ORTH, SPACY, IDX, IS_SPACE]).tolist() if self.n else []
+
+    @cached_property
     def text(self) -> str:
-        """The document text (`doc.text` joins all tokens on every call)."""
-        return self.doc.text
+        """The document text (what `doc.text` gives, which joins all tokens on every call)."""
+        return "".join(t + " " if a[1] else t for t, a in zip(self.texts, self._attrs))
 
     @cached_property
     def texts(self) -> list[str]:
-        """Token texts (spaCy makes a new Token object per `doc[i]`: read them once)."""
-        return [t.text for t in self.doc]
+        """Token texts."""
+        strings = self.doc.vocab.strings
+        return [strings[a[0]] for a in self._attrs]
+
+    @cached_property
+    def idxs(self) -> list[int]:
+        """Character offset of every token (`doc[i].idx`)."""
+        return [a[2] for a in self._attrs]
+
+    @cached_property
+    def spaces(self) -> list[bool]:
+        """Is token i whitespace (`doc[i].is_space`)?"""
+        return [bool(a[3]) for a in self._attrs]
+
+    def words_between(self, a: int, b: int) -> tuple[str, ...]:
+        """Lower-cased texts of the non-space tokens a..b-1."""
+        return tuple(self.lows[k] for k in range(a, b) if not self.spaces[k])
 
     @cached_property
     def lows(self) -> list[str]:
@@ -72,7 +94,7 @@ class Scan:
 
     def next(self, i: int) -> int:
         """Index of the next non-space token at or after i."""
-        while i < self.n and self.doc[i].is_space:
+        while i < self.n and self.spaces[i]:
             i += 1
         return i
 

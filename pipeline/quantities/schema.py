@@ -285,6 +285,9 @@ class FigureRules:
     ordinal_cache: dict[str, object] = field(default_factory=dict)
     negative_cache: dict[str, bool] = field(default_factory=dict)
     verb_cache: dict[str, object] = field(default_factory=dict)
+    start_cache: dict[str, bool] = field(default_factory=dict)  # token text -> may a number start here?
+    # the words the word steps of `number_at` look up as they are (not parsed)
+    start_words: set[str] = field(default_factory=set)
 
     def number_word(self, low: str):
         return memo(self.word_cache, low, lambda w: parse_number_word(w, self.words))
@@ -310,6 +313,8 @@ class FigureRules:
         self.single_currencies = PhraseTable((k, v) for k, v in self.currencies.items() if len(k) == 1)
         self.age_before_table = PhraseTable((p, 1) for p in self.age_before)
         self.phone_context_last = {c[-1] for c in self.phone_context}
+        self.start_words = set(self.mult_words) | set(self.specials) | set(self.fractions) \
+            | set(self.article_forms) | set(self.vague_plurals)
         for idiom in self.idioms:
             if idiom:
                 self.idioms_by_first.setdefault(idiom[0], []).append(idiom)

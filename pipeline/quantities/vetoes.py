@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from ..document import date_spans
 from ..numbers import parse_digits
 from .scan import Num, Scan, is_cap
@@ -24,12 +26,15 @@ def block(scan: Scan) -> None:
     doc = scan.doc
     spans = covered_spans(doc)
     if spans:
-        covered = bytearray(len(scan.text) + 1)
+        # the tokens a span [a, b) overlaps: from the first ending after a to the last
+        # starting before b (token offsets and ends ascend)
+        idxs = scan.idxs
+        ends = [idx + len(text) for idx, text in zip(idxs, scan.texts)]
         for a, b in spans:
-            covered[max(a, 0) : max(b, 0)] = b"\x01" * (max(b, 0) - max(a, 0))
-        for t in doc:
-            if 1 in covered[t.idx : t.idx + len(t.text)]:
-                scan.blocked[t.i] = True
+            a, b = max(a, 0), max(b, 0)
+            if a < b:
+                for i in range(bisect_right(ends, a), bisect_left(idxs, b)):
+                    scan.blocked[i] = True
     lows = scan.lows
     _block_phones(scan, lows)
     by_first = scan.fr.idioms_by_first
@@ -66,9 +71,11 @@ def _block_phones(scan: Scan, lows: list[str]) -> None:
     fr, doc = scan.fr, scan.doc
     if fr.phone_group is None:
         return
+    ctx_last = fr.phone_context_last
     i = 0
     while i < scan.n:
-        start = _phone_start(scan, lows, i)
+        low = lows[i]  # `_phone_start` looks only at these tokens: skip the call for the rest
+        start = _phone_start(scan, lows, i) if low[:1] in "0+" or low in ctx_last else None
         if start is None:
             i += 1
             continue

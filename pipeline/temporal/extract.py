@@ -81,9 +81,26 @@ def windows(text: str, grammar: Grammar, trigger=None) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
+_DIGIT_RUNS: dict[int, re.Pattern] = {}
+
+
+def digit_windows(text: str, grammar: Grammar) -> list[tuple[int, int]]:
+    """`windows(text, grammar, _DIGITS)` in one regex pass: digit runs whose gaps are at most
+    6w characters (the windows of two runs merge when the second starts at most 4w after the
+    first one's window ends) form one window, widened by w on each side."""
+    w = grammar.window
+    if w <= 0:
+        return windows(text, grammar, _DIGITS)
+    rx = _DIGIT_RUNS.get(w)
+    if rx is None:
+        rx = _DIGIT_RUNS[w] = re.compile(rf"\d+(?:\D{{1,{6 * w}}}\d+)*")
+    n = len(text)
+    return [(max(0, m.start() - w), min(n, m.end() + w)) for m in rx.finditer(text)]
+
+
 def candidates(text: str, grammar: Grammar, skip: list[tuple[int, int]] = ()) -> list[Match]:
     found: list[Match] = []
-    wins = {"any": windows(text, grammar), "digit": windows(text, grammar, _DIGITS)}
+    wins = {"any": windows(text, grammar), "digit": digit_windows(text, grammar)}
     n = len(text)
     chunks: dict[tuple[int, int], str] = {}
     for rule in grammar.rules:

@@ -50,3 +50,19 @@ def test_a_match_always_contains_a_required_literal(pieces, text):
     m = regex.search(pattern, text)
     if lits is not None and m is not None:
         assert any(lit in m.group(0) for lit in lits), (pattern, text, lits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text("0123456789", min_size=1, max_size=5), st.integers(min_value=0, max_value=400),
+                          st.sampled_from([" ", "a", ".", "\n", "ä"])), max_size=12),
+       st.sampled_from([1, 30, 60]))
+def test_digit_windows_match_the_merging_loop(parts, window):
+    """`digit_windows` (one regex over digit runs and their gaps) gives the windows of the
+    per-match merging loop `windows(text, grammar, digits)`, gaps around 6 windows included."""
+    from dataclasses import replace
+
+    from pipeline.temporal.extract import _DIGITS, digit_windows, windows
+
+    grammar = replace(grammar_for(load_rules([])), window=window)
+    text = "".join(fill * gap + digits for digits, gap, fill in parts)
+    assert digit_windows(text, grammar) == windows(text, grammar, _DIGITS)
