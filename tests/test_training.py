@@ -182,3 +182,112 @@ def test_score_spans_micro_over_core_labels():
     assert res["per_label"]["LOC"]["f"] == 0.0
     m = res["micro_PER_LOC_ORG"]
     assert (m["tp"], m["fp"], m["fn"]) == (1, 1, 1)  # MISC not counted in the micro
+
+
+# German Legal Entity Recognition (LER) excerpts, verbatim from ler_dev.conll (court
+# decisions; Leitner, Rehm, Moreno-Schneider, LREC 2020; CC BY 4.0).  The file has CRLF
+# line ends, kept here.
+LER = "\r\n".join("""\
+Richter O
+am O
+BAG B-GRT
+Waskowist B-RR
+an O
+der O
+Beifügung O
+der O
+Unterschrift O
+verhindert O
+Gräfl B-RR
+
+DB B-UN
+Job-Ticket O
+
+Der O
+Kläger O
+betrieb O
+vormals O
+eine O
+Anwaltssozietät O
+mit O
+Rechtsanwalt O
+C. B-AN
+B. I-AN
+in O
+F. B-ST
+. O
+
+Haftbefehl O
+der O
+Staatsanwaltschaft B-INN
+des I-INN
+Bezirks I-INN
+Kopyl I-INN
+( O
+Weißrussland B-LD
+) O
+
+Ostkreuz B-STR
+
+der O
+angemeldeten O
+Wortmarke O
+Wohlfühlfarbe B-MRK
+in O
+Bezug O
+auf O
+die O
+beschwerdegegenständlichen O
+Waren O
+an O
+Unterscheidungskraft O
+nach O
+§ B-GS
+8 I-GS
+Abs. I-GS
+2 I-GS
+Nr. I-GS
+1 I-GS
+MarkenG I-GS
+fehlt O
+. O
+""".split("\n"))
+
+
+def test_ler_fine_labels_mapped_to_per_loc_org():
+    sents = convert.parse_ler(LER)
+    assert [len(s.words) for s in sents] == [11, 2, 13, 9, 1, 22]
+    got = [sorted((" ".join(s.words[a:b]), lab) for a, b, lab in convert.spans(s.tags))
+           for s in sents]
+    assert got[0] == [("BAG", "ORG"), ("Gräfl", "PER"), ("Waskowist", "PER")]  # GRT, RR
+    assert got[1] == [("DB", "ORG")]  # UN (company)
+    assert got[2] == [("C. B.", "PER"), ("F.", "LOC")]  # AN (lawyer), ST (city)
+    assert got[3] == [("Staatsanwaltschaft des Bezirks Kopyl", "ORG"),  # INN
+                      ("Weißrussland", "LOC")]  # LD (country)
+    assert got[4] == [("Ostkreuz", "LOC")]  # STR (street)
+    assert got[5] == []  # MRK (trademark) and GS (statute) are not PER/LOC/ORG
+    assert sents[2].words[-1] == "."  # no carriage return left on a token
+
+
+def test_ler_tag():
+    assert convert.ler_tag("B-GRT") == "B-ORG"
+    assert convert.ler_tag("I-LDS\r") == "I-LOC"
+    assert convert.ler_tag("I-RR") == "I-PER"
+    for tag in ("B-EUN", "I-VO", "B-RS", "B-LIT", "B-VT", "B-VS", "B-MRK", "O", "X"):
+        assert convert.ler_tag(tag) == "O"
+
+
+def test_ler_is_an_optional_sampled_source(tmp_path):
+    from pipeline.training import corpora
+
+    data = tmp_path / "data"
+    (data / "ner" / "germeval2014").mkdir(parents=True)
+    (data / "ner" / "ler-de").mkdir(parents=True)
+    (data / corpora.GERMEVAL_TRAIN).write_text(GERMEVAL, encoding="utf-8")
+    (data / corpora.LER.format(split="x")).write_text(LER, encoding="utf-8")
+    recipe = corpora.Recipe(wikiann=[], ler=["x"], ler_limit=4, quick_dev=1, misc=False)
+    stats = corpora.build(data, tmp_path / "out", recipe)
+    assert stats["ler"] == 4
+    assert stats["train_docs"] == 1 + 4  # one GermEval sentence trains, one is quick-dev
+    without = corpora.build(data, tmp_path / "out2", corpora.Recipe(wikiann=[], quick_dev=1))
+    assert without["ler"] == 0 and without["train_docs"] == 1

@@ -32,6 +32,8 @@ def _recipe(args) -> corpora.Recipe:
         wikiann_o_missing=args.wikiann_o_missing,
         wikiann_labels=[s for s in args.wikiann_labels.split(",") if s],
         europeana=[s for s in args.europeana.split(",") if s],
+        ler=[s for s in args.ler.split(",") if s],
+        ler_limit=args.ler_limit,
         misc=args.misc,
         ud=args.ud,
     )
@@ -62,6 +64,9 @@ def _add_train_args(p):
     p.add_argument("--wikiann-labels", default="PER,LOC",
                    help="silver labels kept; others become missing (WikiANN ORG hurts)")
     p.add_argument("--europeana", default="lft,sbb", help="comma list: lft,onb,sbb; '' for none")
+    p.add_argument("--ler", default="", help="comma list of German LER splits "
+                   "(ner/ler-de/ler_<split>.conll); '' for none")
+    p.add_argument("--ler-limit", type=int, default=0, help="LER sentences sampled (0 = all)")
     p.add_argument("--misc", dest="misc", action="store_true", default=False,
                    help="keep GermEval OTH as MISC (default: OTH -> O, model has PER/LOC/ORG)")
     p.add_argument("--no-misc", dest="misc", action="store_false")
@@ -271,6 +276,7 @@ def cmd_table(args) -> int:
                       else f", O->missing: {rc['wikiann_o_missing']}") + ")"
                    if rec["wikiann"] else "")
                 + (f" + Europeana {'+'.join(rc['europeana'])} ({rec['europeana']})" if rec["europeana"] else "")
+                + (f" + LER {'+'.join(rc['ler'])} ({rec['ler']})" if rec.get("ler") else "")
                 + (" + UD GSD" if rc.get("ud") else "")
                 + ("" if rc["misc"] else ", no MISC") + f" [{rec['train_docs']}]")
         settings = "; ".join([r["config"]] + ([f"Brown-cluster vectors {r['cluster_vectors'] if isinstance(r['cluster_vectors'], str) else '300000x64'}"] if r["cluster_vectors"] else [])

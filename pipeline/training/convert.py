@@ -11,6 +11,12 @@ Label scheme of the shipped model: PER, LOC, ORG and (optionally) MISC.
 * Europeana Newspapers: comment lines skipped, no sentence breaks in the files, so
   sentences are cut after ``. ! ?`` (and at most every ``max_len`` tokens); typos in the
   tag column (``B-PEr``) are repaired, anything that is not PER/LOC/ORG becomes ``O``.
+* German Legal Entity Recognition (LER, court decisions): ``token tag`` per line, IOB2,
+  blank line between sentences; its 19 fine labels are mapped by :data:`LER_MAP` (issue
+  10): institutions, courts, companies -> ORG; countries, cities, streets, landscapes ->
+  LOC; persons, judges, lawyers -> PER; legal norms, case law, literature, contracts and
+  brands (MRK: trademarks such as ``NIVONA`` or ``„JOOP“``, OTH under the GermEval
+  guidelines the model follows) -> ``O``.
 """
 
 from __future__ import annotations
@@ -168,6 +174,38 @@ def parse_europeana(text: str, keep: Sequence[str] = ("PER", "LOC", "ORG"),
         elif len(words) >= max_len and normalise_tag(tag, keep) == "O":
             flush()
     flush()
+    return sents
+
+
+# --------------------------------------------------------------------------- LER
+LER_MAP = {"INN": "ORG", "GRT": "ORG", "UN": "ORG", "ORG": "ORG",
+           "LD": "LOC", "ST": "LOC", "STR": "LOC", "LDS": "LOC",
+           "PER": "PER", "RR": "PER", "AN": "PER"}  # any other label (GS, VO, EUN, VS, VT,
+# RS, LIT, MRK) -> O
+
+
+def ler_tag(tag: str) -> str:
+    """One LER IOB2 tag mapped to the model's labels (``B-GRT`` -> ``B-ORG``)."""
+    prefix, _, label = tag.strip().partition("-")
+    if prefix not in ("B", "I") or label not in LER_MAP:
+        return "O"
+    return f"{prefix}-{LER_MAP[label]}"
+
+
+def parse_ler(text: str, keep: Sequence[str] = ("PER", "LOC", "ORG")) -> list[Sent]:
+    """German LER CoNLL: ``token tag`` per line, blank line between sentences."""
+    sents: list[Sent] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in text.splitlines() + [""]:
+        parts = line.split()
+        if len(parts) < 2:
+            if words:
+                sents.append(_finish(words, tags, keep))
+                words, tags = [], []
+            continue
+        words.append(parts[0])
+        tags.append(ler_tag(parts[-1]))
     return sents
 
 

@@ -21,6 +21,7 @@ GERMEVAL_TRAIN = "ner/germeval2014/NER-de-test.tsv"
 GERMEVAL_DEV = "ner/germeval2014/NER-de-dev.tsv"  # benchmark only
 WIKIANN = "ner/wikiann-de/{split}"
 EUROPEANA = "ner/europeana-de/enp_DE.{name}.bio"
+LER = "ner/ler-de/ler_{split}.conll"  # German Legal Entity Recognition, CC BY 4.0
 UD_TRAIN = ("ud/de_gsd-ud-dev.conllu", "ud/de_gsd-ud-test.conllu")
 UD_FILES = ("ud/de_gsd-ud-dev.conllu", "ud/de_gsd-ud-test.conllu", "ud/de_pud-ud-test.conllu")
 
@@ -37,6 +38,8 @@ class Recipe:
     wikiann_o_missing: str = "none"
     wikiann_labels: list[str] = field(default_factory=lambda: ["PER", "LOC", "ORG"])
     europeana: list[str] = field(default_factory=list)  # lft, onb, sbb
+    ler: list[str] = field(default_factory=list)  # LER splits (court decisions)
+    ler_limit: int = 0  # random sample of that many LER sentences (0 = all)
     misc: bool = True  # keep GermEval OTH as MISC (else O)
     ud: bool = False  # add UD GSD dev+test (UPOS only) for a morphologizer
     quick_dev: int = 500  # GermEval-test sentences held out for model selection
@@ -46,6 +49,17 @@ class Recipe:
 
 def _read(data: Path, rel: str) -> str:
     return (data / rel).read_text(encoding="utf-8")
+
+
+def _sampled(data: Path, pattern: str, splits: list[str], limit: int, rng: random.Random,
+             parse) -> list[convert.Sent]:
+    """The sentences of the splits of one source, a random sample of `limit` (0 = all)."""
+    sents: list[convert.Sent] = []
+    for split in splits:
+        sents += parse(_read(data, pattern.format(split=split)))
+    if limit and len(sents) > limit:
+        sents = rng.sample(sents, limit)
+    return sents
 
 
 def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
@@ -68,11 +82,8 @@ def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
     for _ in range(recipe.gold_repeat):
         train_docs += [convert.sent_to_doc(vocab, s) for s in gold_train]
 
-    silver = []
-    for split in recipe.wikiann:
-        silver += convert.parse_wikiann(_read(data, WIKIANN.format(split=split)), keep=keep)
-    if recipe.wikiann_limit and len(silver) > recipe.wikiann_limit:
-        silver = rng.sample(silver, recipe.wikiann_limit)
+    silver = _sampled(data, WIKIANN, recipe.wikiann, recipe.wikiann_limit, rng,
+                      lambda text: convert.parse_wikiann(text, keep=keep))
     stats["wikiann"] = len(silver)
     silver = [soften_silver(s, recipe.wikiann_o_missing, recipe.wikiann_labels) for s in silver]
     train_docs += [convert.sent_to_doc(vocab, s) for s in silver]
@@ -82,6 +93,10 @@ def build(data: Path, out_dir: Path, recipe: Recipe) -> dict:
         enp += convert.parse_europeana(_read(data, EUROPEANA.format(name=name)))
     stats["europeana"] = len(enp)
     train_docs += [convert.sent_to_doc(vocab, s) for s in enp]
+
+    ler = _sampled(data, LER, recipe.ler, recipe.ler_limit, rng, convert.parse_ler)
+    stats["ler"] = len(ler)
+    train_docs += [convert.sent_to_doc(vocab, s) for s in ler]
 
     dev_docs = [convert.sent_to_doc(vocab, s) for s in gold_dev]
     if recipe.ud:
