@@ -77,10 +77,6 @@ class ShardTask:
     meta_rows: dict[str, dict] = field(default_factory=dict)
     force: bool = False
 
-    @property
-    def n_docs(self) -> int:
-        return sum(len(docs) for _, _, docs in self.shards)
-
 
 @dataclass
 class Plan:
@@ -94,7 +90,7 @@ class Plan:
     meta_rows: dict[str, dict]
     n_documents: int
 
-    def documents(self, shard: Shard) -> list[tuple[str, str]]:
+    def documents(self, shard: Shard) -> list[tuple[str, bytes]]:
         with sqlite3.connect(self.index_path) as con:
             return con.execute("SELECT doc_id, file FROM docs WHERE shard = ? ORDER BY doc_id", (shard.index,)).fetchall()
 
