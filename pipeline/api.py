@@ -185,7 +185,8 @@ def to_json(frames: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
 
 
 def frames_from_rows(tables: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
-    from .write import TABLE_ORDER, to_frame
+    from .tables import to_frame
+    from .write import TABLE_ORDER
 
     names = [n for n in TABLE_ORDER if n in tables] + sorted(n for n in tables if n not in TABLE_ORDER)
     return {name: typed_frame(to_frame(name, tables[name])[1], name) for name in names}

@@ -196,7 +196,8 @@ def cmd_run(args) -> int:
     from .ingest import IngestError
     from .outdir import OutputBusy, OutputLock, clean_stale
     from .rulebook import RuleError
-    from .runner import RunFailed, run_corpus, run_info
+    from .engines import RunFailed
+    from .run import run_corpus, run_info
     from .shards import prune_shards
     from .write import OutputError, ensure_writable, output_os_message, write_run
 

@@ -34,10 +34,14 @@ IN_FLIGHT_PER_WORKER = 2
 log = logging.getLogger("pipeline.engines")
 
 
+class RunFailed(Exception):
+    """The run cannot finish (a worker died repeatedly, the cluster is gone): one line."""
+
+
 def run_tasks(tasks: Iterable[ShardTask], config: dict, workers: int = 1, engine: str = "local",
               scheduler: str | None = None, on_done: Callable[[ShardSummary], None] = lambda s: None) -> None:
     """Run every task; `on_done` sees each shard's summary as it finishes.
-    Raises `runner.RunFailed` when the engine cannot finish."""
+    Raises `RunFailed` when the engine cannot finish."""
     if engine == "dask":
         _run_dask(tasks, config, workers, scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS"), on_done)
     elif workers <= 1:
@@ -52,8 +56,6 @@ def run_tasks(tasks: Iterable[ShardTask], config: dict, workers: int = 1, engine
 def _run_pool(tasks: Iterator[ShardTask], config: dict, workers: int, on_done) -> None:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-
-    from .runner import RunFailed
 
     first = next(tasks, None)
     if first is None:
@@ -110,11 +112,7 @@ def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - distributed is a dependency
-        from .runner import RunFailed
-
         raise RunFailed("the dask engine needs `distributed` (pip install distributed)") from None
-    from .runner import RunFailed
-
     cluster = None
     try:
         if scheduler:

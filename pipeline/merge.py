@@ -5,7 +5,7 @@ sort keys, NULLs first, then part file and row position as the tiebreak, so the 
 total and the output byte-deterministic whatever engine or worker count produced the
 parts).  DuckDB sorts out of core within `memory_limit`, spilling to a temporary folder;
 the result is read in fixed-size batches and written to Parquet (typed by the data
-dictionary, one row group per batch) and CSV (formatted as `write.csv_frame` formats
+dictionary, one row group per batch) and CSV (formatted as `tables.csv_frame` formats
 it), so no step holds a whole table in memory.  The corpus-wide `entities` table is an
 aggregation over the `mentions` and `roles` parts (`ENTITIES_SQL`, the same result as
 `write.aggregate_entities` over rows in memory).
@@ -14,6 +14,7 @@ aggregation over the `mentions` and `roles` parts (`ENTITIES_SQL`, the same resu
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from . import schema as S
 from .shards import ROW
+from .tables import PLUGIN_SORT_KEYS, csv_frame, typed_table
 
 BATCH_ROWS = 16_384
 # `documents` rows carry whole texts: smaller batches keep the merge's memory flat
@@ -29,14 +31,14 @@ DEFAULT_MEMORY_LIMIT = "256MB"
 log = logging.getLogger("pipeline.merge")
 
 
-def parts_by_table(part_dirs: list[Path]) -> dict[str, list[str]]:
+def parts_by_table(part_dirs: list[Path]) -> dict[str, "Parts"]:
     """Every table's part files, in shard order (the folders' order; a long document's
     parts are in a sub-folder of its shard)."""
-    out: dict[str, list[str]] = {}
+    files: dict[str, list[str]] = {}
     for d in part_dirs:
         for f in sorted(d.glob("*.parquet")) + sorted(d.glob("long-*/*.parquet")):
-            out.setdefault(f.stem, []).append(str(f))
-    return out
+            files.setdefault(f.stem, []).append(str(f))
+    return {name: Parts(fs) for name, fs in files.items()}
 
 
 def connect(tmp_dir: Path, memory_limit: str | None = None):
@@ -53,48 +55,53 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _source(files: list[str]) -> str:
-    """The part files as one relation.  Columns are matched by name only when the files'
-    schemas differ (a stage's extra column, a plugin's inferred types): DuckDB's
-    `union_by_name` reads every file up front, which costs memory with the corpus."""
-    union = ", union_by_name = true" if len({_schema_key(f) for f in files}) > 1 else ""
-    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}]{union}, filename = true)"
+@dataclass
+class Parts:
+    """One table's part files, each file's schema read once from its footer."""
+
+    files: list[str]
+    schemas: list[pa.Schema] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.schemas = [pq.read_schema(f) for f in self.files]
+
+    @property
+    def columns(self) -> set[str]:
+        return {n for s in self.schemas for n in s.names}
+
+    @property
+    def source(self) -> str:
+        """The part files as one relation.  Columns are matched by name only when the
+        files' schemas differ (a stage's extra column, a plugin's inferred types): DuckDB's
+        `union_by_name` reads every file up front, which costs memory with the corpus."""
+        kinds = {tuple((f.name, str(f.type)) for f in s) for s in self.schemas}
+        union = ", union_by_name = true" if len(kinds) > 1 else ""
+        return f"read_parquet([{', '.join(_sql_str(f) for f in self.files)}]{union}, filename = true)"
 
 
-def _schema_key(path: str) -> tuple:
-    return tuple((f.name, str(f.type)) for f in pq.read_schema(path))
-
-
-def table_scan(files: list[str]) -> str:
+def table_scan(parts: Parts) -> str:
     """The rows of one table's part files, unsorted."""
-    return f"SELECT * FROM {_source(files)}"
+    return f"SELECT * FROM {parts.source}"
 
 
-def table_query(name: str, files: list[str]) -> str:
+def table_query(name: str, parts: Parts) -> str:
     """The sorted rows of one table over its part files (hidden columns dropped)."""
     table_def = S.TABLES.get(name)
-    keys = list(table_def.sort_keys) if table_def else ["doc_id", "start_char", "end_char"]
-    cols = _columns_of(files)
+    keys = list(table_def.sort_keys) if table_def else list(PLUGIN_SORT_KEYS)
+    cols = parts.columns
     order = ", ".join(f'"{k}" ASC NULLS FIRST' for k in keys if k in cols)
     order = f"{order}, " if order else ""
-    return f'SELECT * EXCLUDE ("{ROW}", filename) FROM {_source(files)} ORDER BY {order}filename, "{ROW}"'
+    return f'SELECT * EXCLUDE ("{ROW}", filename) FROM {parts.source} ORDER BY {order}filename, "{ROW}"'
 
 
-def _columns_of(files: list[str]) -> set[str]:
-    cols: set[str] = set()
-    for f in files:
-        cols.update(pq.read_schema(f).names)
-    return cols
-
-
-def entities_query(mention_files: list[str], role_files: list[str]) -> str:
+def entities_query(mentions: Parts, roles: Parts | None) -> str:
     """One row per entity_id over the corpus (see `write.aggregate_entities`; the kind
     rule is `names.kinds.entity_kind`)."""
-    kind = "kind" if "kind" in _columns_of(mention_files) else "NULL"
-    roles = (f"SELECT entity_id, role FROM {_source(role_files)} WHERE entity_id IS NOT NULL AND role IS NOT NULL "
-             f"AND role <> '' UNION " if role_files else "")
+    kind = "kind" if "kind" in mentions.columns else "NULL"
+    roles = (f"SELECT entity_id, role FROM {roles.source} WHERE entity_id IS NOT NULL AND role IS NOT NULL "
+             f"AND role <> '' UNION " if roles else "")
     return f"""
-WITH m AS (SELECT * FROM {_source(mention_files)}),
+WITH m AS (SELECT * FROM {mentions.source}),
 r AS ({roles}SELECT entity_id, role FROM m WHERE role IS NOT NULL AND role <> ''),
 roles AS (SELECT entity_id, list(DISTINCT role ORDER BY role) AS roles FROM r GROUP BY entity_id),
 adm AS (SELECT entity_id, first(admin_type ORDER BY c DESC, admin_type) AS admin_type FROM
@@ -121,8 +128,6 @@ def merge_table(con, name: str, query: str | None, dest: Path, scan: str | None 
     """Run `query` (None: an empty table) and stream its rows into `dest/<name>.parquet`
     and `.csv`; returns the number of rows.  `scan`: the same rows unsorted (a cheaper
     query for the NULL check), default `query`."""
-    from .write import csv_frame, typed_table
-
     schema = typed_table(name, []).schema
     batches = iter(())
     if query is not None:

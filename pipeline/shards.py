@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import schema as S
+from .tables import typed_table
 from .ingest import DocRecord, WalkProblem, display_path, doc_id_for, ingest_document, iter_corpus, read_metadata
 
 SHARDS_DIR = ".shards"
@@ -233,6 +234,11 @@ class ShardSummary:
     processed: bool = True
 
 
+def read_summary(folder: Path) -> ShardSummary:
+    """The summary a finished shard folder keeps (`_shard.json`), as reused."""
+    return ShardSummary(**dict(json.loads((folder / DONE).read_text()), processed=False))
+
+
 def run_task(task: ShardTask, config: dict) -> list[ShardSummary]:
     """Process every shard of a task that is not already done (the unit a worker runs)."""
     root = Path(task.parts_root)
@@ -240,7 +246,7 @@ def run_task(task: ShardTask, config: dict) -> list[ShardSummary]:
     for index, dirname, docs in task.shards:
         final = root / dirname
         if (final / DONE).exists() and not task.force:
-            out.append(ShardSummary(**dict(json.loads((final / DONE).read_text()), processed=False)))
+            out.append(read_summary(final))
             continue
         out.append(_run_shard(task, config, index, dirname, docs))
     return out
@@ -313,8 +319,6 @@ class PartWriter:
         return LongDocumentParts(self.folder / f"long-{len(list(self.folder.glob('long-*'))):05d}")
 
     def add(self, tables: dict[str, list[dict]]) -> None:
-        from .write import typed_table
-
         for name, rows in tables.items():
             if name not in S.TABLES:  # a plugin's table: written even when it stays empty
                 self.plugin_rows[name].extend(rows)
@@ -333,8 +337,6 @@ class PartWriter:
         self.writers[name].write_table(table.cast(self.writers[name].schema))
 
     def close(self) -> None:
-        from .write import typed_table
-
         for name, rows in sorted(self.plugin_rows.items()):
             self._write(name, typed_table(name, rows))
         for w in self.writers.values():

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..bench import load_texts
     from ..config import load_config
     from ..language import detect, identifier
-    from ..runner import run_corpus
+    from ..run import run_corpus
 
     ap = argparse.ArgumentParser(prog="python -m pipeline.evaluation.format_speed", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))

@@ -129,11 +129,11 @@ def test_make_explain_works():
 
 
 def test_exit_130_interrupted(corpus, tmp_path, monkeypatch, capsys):
-    import pipeline.runner
+    import pipeline.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.runner, "run_corpus", interrupted)
+    monkeypatch.setattr(pipeline.run, "run_corpus", interrupted)
     assert _code(["run", "--corpus", str(corpus), "--out", str(tmp_path / "o"), "--quiet", "--model", "blank"]) == 130
     assert capsys.readouterr().err.strip() == "interrupted"

@@ -103,7 +103,8 @@ def test_adding_a_document_keeps_the_other_shards(tmp_path):
 
 def test_sql_entities_equal_the_in_memory_aggregation(tmp_path):
     """The merge's SQL aggregation gives the table `aggregate_entities` gives over rows."""
-    from pipeline.write import aggregate_entities, to_frame
+    from pipeline.tables import to_frame
+    from pipeline.write import aggregate_entities
 
     corpus = tmp_path / "c"
     corpus.mkdir()

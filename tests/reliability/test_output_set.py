@@ -99,7 +99,7 @@ def test_plain_file_output_folder_is_migrated(tmp_path, sets):
 def _precomputed(corpus: Path, out: Path):
     """The shard parts and run.json of a run, ready for `write_run` (no processing)."""
     from pipeline.config import load_config
-    from pipeline.runner import run_corpus, run_info
+    from pipeline.run import run_corpus, run_info
 
     config = load_config(model="blank")
     outcome = run_corpus(corpus, out, config, progress=False, use_cache=False)
