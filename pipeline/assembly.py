@@ -18,6 +18,7 @@ import spacy
 from spacy.language import Language
 
 from . import lemmatizer as _lemmatizer  # noqa: F401  (registers simplemma_lemmatizer)
+from . import patterncache
 from .rulebook import load_rules
 from .tokenize import customise_tokenizer
 
@@ -163,6 +164,7 @@ def build_nlp(config: dict) -> tuple[Language, dict]:
             nlp.add_pipe(stage, config=factory_cfg)
         except (ValueError, KeyError) as exc:
             raise ModelError(f"stage {stage!r} cannot be added: {str(exc).splitlines()[0]}") from None
+    patterncache.flush()  # the next process reads the stages' compiled patterns instead of parsing them
     return nlp, info
 
 

@@ -27,6 +27,8 @@ from typing import Any, Callable, Iterable
 import regex
 import yaml
 
+from . import patterncache
+
 BUILTIN_RULES = Path(__file__).parent / "rules"
 
 # Regexes from rule files run on every document; cap their size so a pasted monster
@@ -154,7 +156,7 @@ def compile_regex(pattern: str, path: Path | str, line: int | None, flags: int =
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise RuleError(path, line, f"pattern longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        compiled = regex.compile(pattern, flags)
+        compiled = patterncache.compile(pattern, flags)
     except regex.error as exc:
         raise RuleError(path, line, f"invalid regular expression: {exc}") from None
     rx = SafeRegex(compiled, f"{path}:{line}" if line else str(path))
