@@ -69,6 +69,7 @@ class ShardsConfig(BaseModel):
 
     count: int = Field(512, ge=1)
     docs_per_task: int = Field(64, ge=1)
+    max_vocab: int = Field(150_000, ge=1000)
 
 
 class WriteConfig(BaseModel):

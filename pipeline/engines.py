@@ -26,7 +26,7 @@ import sys
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from .shards import ShardSummary, ShardTask, run_task, worker_pipeline
+from .shards import ShardSummary, ShardTask, run_task, warm_pipeline, worker_pipeline
 
 ENGINES = ("local", "dask")
 MAX_RESTARTS = 3
@@ -60,7 +60,7 @@ def _run_pool(tasks: Iterator[ShardTask], config: dict, workers: int, on_done) -
     first = next(tasks, None)
     if first is None:
         return
-    worker_pipeline(config)  # built before the fork: the workers share it copy-on-write
+    warm_pipeline(config)  # built and warmed before the fork: the workers share it copy-on-write
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     retry: deque[ShardTask] = deque([first])
     restarts = 0

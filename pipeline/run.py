@@ -37,7 +37,8 @@ def run_fingerprint(config: dict, model_info: dict, rules_fp: str) -> str:
     """What a shard's results depend on besides its documents: code, model, rules and the
     configuration (without the keys that only say how the work is scheduled or merged)."""
     config = {k: v for k, v in config.items() if k != "write"}
-    config["shards"] = {k: v for k, v in (config.get("shards") or {}).items() if k != "docs_per_task"}
+    config["shards"] = {k: v for k, v in (config.get("shards") or {}).items()
+                        if k not in ("docs_per_task", "max_vocab")}
     blob = json.dumps(
         {"code": code_fingerprint(), "config": config, "model": model_info, "rules": rules_fp},
         sort_keys=True,

@@ -187,37 +187,86 @@ def done_shards(parts_root: Path) -> set[str]:
 
 # --------------------------------------------------------------------------- the shard function
 _PIPELINES: dict[str, tuple] = {}
+_ZONES: dict[str, object] = {}  # the open spaCy memory zone of each pipeline
 
 
-MAX_VOCAB = 1_000_000
+DEFAULT_MAX_VOCAB = 150_000
+# One short German report: its first pass loads what the stages read lazily (simplemma's
+# dictionary, dateparser's data, compiled patterns), so forked workers share those pages.
+WARM_UP_TEXT = ("Am 3. März 2024 teilte Landrat Peter Müller in Hamm mit, dass über 2.113 Initiativen "
+                "gegen 16:00 Uhr beim Landratsamt eingegangen seien. Die Polizei meldete zwei Verletzte.")
+
+
+def max_vocab(config: dict) -> int:
+    """Strings a worker's vocabulary may hold before its memory zone is renewed (`shards.max_vocab`)."""
+    return max(1000, int((config.get("shards") or {}).get("max_vocab", DEFAULT_MAX_VOCAB)))
 
 
 def worker_pipeline(config: dict):
     """(nlp, rules, long-document limits) for this configuration, built once per process.
 
-    spaCy's vocabulary keeps every word string it has seen, so a process that reads
-    millions of documents grows with the corpus; when it holds more than `MAX_VOCAB`
-    entries the pipeline is built afresh (results do not depend on what the vocabulary
-    saw before: every engine and worker count gives the same bytes)."""
+    spaCy's vocabulary keeps every word string and lexeme it has seen, so a process that
+    reads millions of documents would grow with the corpus.  The documents are processed
+    inside a spaCy memory zone (`nlp.memory_zone()`): when the vocabulary holds more than
+    `shards.max_vocab` strings, the zone is closed -- the strings and lexemes added in it
+    are freed, the model's own stay -- and a new one opened.  Rows hold Python strings,
+    never a Doc or a hash of a transient string, so results do not depend on when a zone
+    ends (every engine and worker count gives the same bytes; a test)."""
     from .assembly import build_nlp
     from .rulebook import load_rules
     from .runner import long_document_limits
 
     key = json.dumps(config, sort_keys=True, default=str)
-    if key in _PIPELINES and len(_PIPELINES[key][0].vocab.strings) > MAX_VOCAB:
-        del _PIPELINES[key]
     if key not in _PIPELINES:
         nlp, _ = build_nlp(config)
         _PIPELINES[key] = (nlp, load_rules(config.get("rules", [])), long_document_limits(config))
+        _ZONES[key] = _open_zone(nlp)
+    elif len(_PIPELINES[key][0].vocab.strings) > max_vocab(config):
+        _ZONES.pop(key).__exit__(None, None, None)
+        _release_memory()
+        _ZONES[key] = _open_zone(_PIPELINES[key][0])
     return _PIPELINES[key]
+
+
+def _open_zone(nlp):
+    zone = nlp.memory_zone()
+    zone.__enter__()
+    return zone
+
+
+def warm_pipeline(config: dict) -> None:
+    """Build the pipeline and run one short report through it (before a fork: the workers
+    then share the lazily loaded data instead of each loading its own copy)."""
+    from .ingest import ingest_bytes
+    from .runner import process_batch
+
+    nlp, rules, limits = worker_pipeline(config)
+    process_batch(nlp, [ingest_bytes(WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", "warm-up", None, config, rules)],
+                  limits)
+
+
+def _release_memory() -> None:
+    """Drop per-word memos and hand freed heap back to the system (glibc only; best effort)."""
+    import ctypes
+    import gc
+
+    from .lemmatizer import lemma_of
+
+    lemma_of.cache_clear()
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def release_pipelines() -> None:
     """Drop this process's pipelines (before the merge: the model's memory goes back)."""
-    import gc
-
+    for zone in _ZONES.values():
+        zone.__exit__(None, None, None)
+    _ZONES.clear()
     _PIPELINES.clear()
-    gc.collect()
+    _release_memory()
 
 
 @dataclass

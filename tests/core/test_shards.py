@@ -181,26 +181,55 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     assert proc.stderr.startswith("error: cannot reach the Dask scheduler tcp://127.0.0.1:9")
 
 
-def test_a_grown_vocabulary_rebuilds_the_pipeline_with_the_same_tables(tmp_path, monkeypatch):
-    """Bounded memory over millions of documents: the pipeline is rebuilt when spaCy's
-    vocabulary has grown past the limit, and the tables do not change."""
+def test_a_grown_vocabulary_opens_a_new_memory_zone_with_the_same_tables(tmp_path, monkeypatch):
+    """Bounded memory over millions of documents: when spaCy's vocabulary has grown past
+    `shards.max_vocab`, the worker's memory zone is closed (its strings and lexemes freed)
+    and a new one opened; the model is not reloaded and the tables do not change."""
     import pipeline.shards as shards
 
     corpus = _corpus(tmp_path / "c", 12)
     cfg = _config(tmp_path, 8)
-    plain, rebuilt = tmp_path / "plain", tmp_path / "rebuilt"
+    plain, renewed = tmp_path / "plain", tmp_path / "renewed"
     assert _run(corpus, plain, "--model", "blank", "--config", str(cfg)) == 0
-    built = []
-    real = shards.worker_pipeline
+    shards.release_pipelines()
+    zones = []
+    real_open, pipelines = shards._open_zone, shards._PIPELINES
 
-    def counting(config):
-        before = dict(shards._PIPELINES)
-        out = real(config)
-        built.append(out[0] not in [v[0] for v in before.values()])
-        return out
+    def counting_open(nlp):
+        zones.append(len(nlp.vocab.strings))
+        return real_open(nlp)
 
-    monkeypatch.setattr(shards, "MAX_VOCAB", 1)  # every shard finds the vocabulary too big
-    monkeypatch.setattr(shards, "worker_pipeline", counting)
-    assert _run(corpus, rebuilt, "--model", "blank", "--config", str(cfg)) == 0
-    assert sum(built) >= 2  # built afresh more than once in one run
-    assert _tables(plain) == _tables(rebuilt)
+    monkeypatch.setattr(shards, "max_vocab", lambda config: 1)  # every shard finds the vocabulary too big
+    monkeypatch.setattr(shards, "_open_zone", counting_open)
+    assert _run(corpus, renewed, "--model", "blank", "--config", str(cfg)) == 0
+    assert len(zones) >= 3  # the first zone, then renewed at later shards
+    assert len(pipelines) <= 1  # one pipeline: renewing a zone does not rebuild it
+    assert max(zones[1:]) < 2 * zones[0] + 200  # a new zone starts from the model's strings, not the grown set
+    assert _tables(plain) == _tables(renewed)
+
+
+def test_scheduling_keys_do_not_change_the_fingerprint():
+    """`docs_per_task` and `max_vocab` say how the work is scheduled, not what it gives:
+    changing them must not reprocess every shard; `count` does (documents move)."""
+    from pipeline.run import run_fingerprint
+
+    base = {"shards": {"count": 512, "docs_per_task": 64, "max_vocab": 150_000}}
+    fp = run_fingerprint(base, {"name": "m"}, "r")
+    assert fp == run_fingerprint({"shards": {"count": 512, "docs_per_task": 8, "max_vocab": 5000}}, {"name": "m"}, "r")
+    assert fp != run_fingerprint({"shards": {"count": 64, "docs_per_task": 64, "max_vocab": 150_000}}, {"name": "m"}, "r")
+
+
+def test_warm_up_before_fork_loads_the_lazy_data_once():
+    """The pool's parent runs one report before forking, so the workers share simplemma's
+    German dictionary (~120 MB) instead of each decoding a copy of its own."""
+    import gc
+
+    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+    from pipeline.config import load_config
+
+    from pipeline import shards
+
+    shards.warm_pipeline(load_config(model="blank"))
+    factories = [o for o in gc.get_objects() if isinstance(o, DefaultDictionaryFactory)]
+    assert any(f._get_dictionary.cache_info().currsize >= 1 for f in factories)
