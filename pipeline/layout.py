@@ -13,13 +13,15 @@ import unicodedata
 # Characters that would break offsets or tokenization; each maps to its replacement.
 _SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"), " ")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# Unicode category Cc is exactly U+0000-001F and U+007F-009F; tab and newline are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def normalise_text(text: str) -> str:
     """NFC; CRLF/CR -> LF; exotic spaces -> space; soft hyphens, zero-width chars removed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_SPACE_LIKE).translate(_INVISIBLE)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
 
 

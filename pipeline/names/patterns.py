@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .lexicon import EntityRules
 
@@ -136,6 +137,41 @@ def _spec_tests(spec: dict) -> tuple[tuple, list]:
     return tuple(sorted(key)), keys
 
 
+# One getter per distinct test in this process, shared by every vocabulary (a rebuilt
+# pipeline reuses it); `_GETTER_KEYS` finds the test a registered getter stands for.
+_GETTERS: dict[tuple, Any] = {}
+_GETTER_KEYS: dict[int, tuple] = {}
+
+
+def word_test_getter(key: tuple, lower):
+    """The flag getter of a test.  spaCy calls every flag getter on every new word (tens
+    of thousands per thousand documents), so a lone test gets the cheapest callable: a lone
+    `ORTH IN` is `frozenset.__contains__` itself (no Python frame), other lone tests a
+    one-line closure; a conjunction is a `LexemeTest`.  (A getter must return a bool:
+    spaCy stores any other non-None value as an integer.)"""
+    getter = _GETTERS.get(key)
+    if getter is None:
+        getter = _single_test(key[0], lower) if len(key) == 1 else None
+        if getter is None:
+            getter = LexemeTest(key, lower)
+        _GETTERS[key] = getter
+        _GETTER_KEYS[id(getter)] = key
+    return getter
+
+
+def _single_test(test: tuple, lower):
+    attr, op, value = test
+    if op == "REGEX":
+        search = re.compile(value).search
+        if attr == "ORTH":
+            return lambda s: search(s) is not None
+        return lambda s: search(lower(s)) is not None
+    words = frozenset(value)
+    if attr == "ORTH":
+        return words.__contains__ if op == "IN" else (lambda s: s not in words)
+    return (lambda s: lower(s) in words) if op == "IN" else (lambda s: lower(s) not in words)
+
+
 def flag_word_predicates(patterns: list[list], vocab) -> list[list]:
     """The patterns with their word predicates replaced by Lexeme flags of `vocab`.
 
@@ -145,7 +181,7 @@ def flag_word_predicates(patterns: list[list], vocab) -> list[list]:
     from spacy.attrs import LOWER
 
     lower = vocab.lex_attr_getters.get(LOWER, str.lower)
-    have = {g.key: bit for bit, g in vocab.lex_attr_getters.items() if isinstance(g, LexemeTest)}
+    have = {_GETTER_KEYS[id(g)]: bit for bit, g in vocab.lex_attr_getters.items() if id(g) in _GETTER_KEYS}
     order = sorted(((j, i) for i, p in enumerate(patterns) for j in range(len(p))))
     flags: dict[tuple, int | None] = {}
     out = [list(p) for p in patterns]
@@ -157,7 +193,7 @@ def flag_word_predicates(patterns: list[list], vocab) -> list[list]:
         if not key:
             continue
         if key not in flags:
-            flags[key] = have.get(key) or _new_flag(vocab, LexemeTest(key, lower))
+            flags[key] = have.get(key) or _new_flag(vocab, word_test_getter(key, lower))
         bit = flags[key]
         if bit is None:
             continue
@@ -167,7 +203,7 @@ def flag_word_predicates(patterns: list[list], vocab) -> list[list]:
     return out
 
 
-def _new_flag(vocab, test: LexemeTest) -> int | None:
+def _new_flag(vocab, test) -> int | None:
     for bit in range(FIRST_USER_FLAG, LAST_FLAG + 1):
         if bit not in vocab.lex_attr_getters:
             return vocab.add_flag(test, bit)

@@ -17,11 +17,7 @@ def _month_table(rules: Rules) -> dict[str, int]:
     return {name: int(num) for num, names in data["months"].items() for name in names}
 
 
-def anchor_date(text: str, rules: Rules) -> str | None:
-    """The first full calendar date in `text` as ISO; of a day range, its last day.
-
-    `8. – 11. November 2018` -> 2018-11-11; `13.07.2016` -> 2016-07-13.
-    """
+def _anchor_pattern(rules: Rules) -> tuple[dict[str, int], re.Pattern]:
     months = _month_table(rules)
     names = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
     pattern = re.compile(
@@ -29,6 +25,15 @@ def anchor_date(text: str, rules: Rules) -> str | None:
         rf"|(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})\.(?P<ny>\d{{4}})"
         rf"|(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})"
     )
+    return months, pattern
+
+
+def anchor_date(text: str, rules: Rules) -> str | None:
+    """The first full calendar date in `text` as ISO; of a day range, its last day.
+
+    `8. – 11. November 2018` -> 2018-11-11; `13.07.2016` -> 2016-07-13.
+    """
+    months, pattern = rules.compiled("anchor_date", _anchor_pattern)  # built once per process
     for m in pattern.finditer(text):
         try:
             if m.group("y"):
