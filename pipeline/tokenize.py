@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import SENT_START
+from spacy.attrs import IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex
@@ -42,11 +42,23 @@ class GenderForms:
         if data.get("capital_i", True):
             alts.append(r"(?P<stem2>[A-ZÄÖÜ][\w\-äöüß]*?[a-zäöüß]{2})(?P<suf2>Innen|In)")
         self.regex = re.compile(rf"^(?:{'|'.join(alts)})$")
+        self._memo: dict[str, str | None] = {}
 
     def match(self, text: str) -> bool:
         return bool(self.regex.match(text))
 
     def base(self, text: str) -> str | None:
+        """The base form of a gender form (`Bürger:innen` -> `Bürger`), else None (memoised:
+        called for every longer token, and reports repeat their words)."""
+        memo = self._memo
+        if text in memo:
+            return memo[text]
+        if len(memo) >= 100_000:
+            memo.clear()
+        out = memo[text] = self._base(text)
+        return out
+
+    def _base(self, text: str) -> str | None:
         if text in self.exceptions:
             return self.exceptions[text]
         m = self.regex.match(text)
@@ -115,12 +127,15 @@ def sentence_fixes(doc: Doc) -> Doc:
         return doc
     text = doc.text
     starts = [0]
-    for i, token in enumerate(doc):
-        if i == 0:
+    # A newline lies only in a whitespace token (a token's own trailing whitespace is one
+    # space at most), so only the tokens right after one need a look.
+    is_space = doc.to_array([IS_SPACE]).tolist()
+    for j, space in enumerate(is_space[:-1]):
+        if not space or is_space[j + 1]:
             continue
-        prev = doc[i - 1]
-        ws = prev.whitespace_ + (prev.text if prev.is_space else "")
-        if "\n" not in ws or token.is_space:
+        prev, token = doc[j], doc[j + 1]
+        ws = prev.whitespace_ + prev.text
+        if "\n" not in ws:
             continue
         line_start = text.rfind("\n", 0, prev.idx) + 1
         prev_line = text[line_start : prev.idx + len(prev.text)].strip()
@@ -130,7 +145,7 @@ def sentence_fixes(doc: Doc) -> Doc:
             or prev_line.endswith((".", "!", "?", ":", "“", '"', "»", "|"))
             or in_regions(doc, token.idx, token.idx + 1)
         ):
-            starts.append(i)
+            starts.append(j + 1)
     # One write for all: setting `token.is_sent_start` one by one re-checks the whole Doc
     # for a parse each time (quadratic in the document length).
     values = doc.to_array([SENT_START])

@@ -277,7 +277,11 @@ def _compile_trigger(vocabs: dict[str, dict[str, list[str]]], frag: dict):
     words = [w for name, vocab in vocabs.items() if name not in not_triggers for ws in vocab.values() for w in ws]
     words += [str(w) for w in frag.get("trigger_words") or []]
     weekdays = [w for ws in vocabs.get("weekdays", {}).values() for w in ws]
-    return regex.compile(r"(?<![\w])(?:" + _vocab_alternation(words, False) + r"(?![\w])|" + _vocab_alternation(weekdays, False) + ")")
+    pattern = r"(?<![\w])(?:" + _vocab_alternation(words, False) + r"(?![\w])|" + _vocab_alternation(weekdays, False) + ")"
+    try:  # escaped words, classes and \s+ only: the standard library scans this ~2.7x faster than `regex`
+        return re.compile(pattern)
+    except re.error:
+        return regex.compile(pattern)
 
 
 def _compile_tense(rules: Rules) -> Tense:
