@@ -291,3 +291,28 @@ def test_ler_is_an_optional_sampled_source(tmp_path):
     assert stats["train_docs"] == 1 + 4  # one GermEval sentence trains, one is quick-dev
     without = corpora.build(data, tmp_path / "out2", corpora.Recipe(wikiann=[], quick_dev=1))
     assert without["ler"] == 0 and without["train_docs"] == 1
+
+
+def test_pretraining_text_is_deduplicated_and_never_reads_germeval_dev(tmp_path):
+    """`spacy pretrain` text: the licensed unlabelled sources, one JSONL line per distinct
+    sentence; GermEval dev (the benchmark) must never be in it, not even as raw text."""
+    import gzip
+    import json
+
+    from pipeline.training import corpora, pretrain
+
+    data = tmp_path / "data"
+    (data / "ner" / "germeval2014").mkdir(parents=True)
+    (data / "text").mkdir(parents=True)
+    (data / corpora.GERMEVAL_TRAIN).write_text(GERMEVAL, encoding="utf-8")
+    (data / corpora.GERMEVAL_DEV).write_text(GERMEVAL.replace("Kolpingwerk", "Benchmarkwort"), encoding="utf-8")
+    court = "Das Landgericht Hamburg wies die Klage ab .\n"
+    with gzip.open(data / "text" / "ler-courts.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write(court + court + "Die Revision wird nicht zugelassen .\n")
+    out = tmp_path / "pt" / "raw.jsonl"
+    stats = pretrain.build_raw_text(data, out, sources=("ler-courts", "germeval-test"))
+    texts = [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) == len(set(texts)) == stats["sentences"] == 2 + 2  # the repeated court line once
+    assert any("Bertelsmann-Stiftung" in t for t in texts)
+    assert not any("Benchmarkwort" in t for t in texts)
+    assert stats["per_source"] == {"ler-courts": 3, "germeval-test": 2}

@@ -49,6 +49,8 @@ def _overrides(args) -> dict:
             ov[k] = v
     if args.max_steps:
         ov["training.max_steps"] = args.max_steps
+    if getattr(args, "init_tok2vec", None):
+        ov["paths.init_tok2vec"] = str(Path(args.init_tok2vec).resolve())
     return ov
 
 
@@ -79,6 +81,16 @@ def _add_train_args(p):
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--pos-max-steps", type=int, default=1500)
     p.add_argument("--set", action="append", help="config override key=value (JSON value)")
+    p.add_argument("--init-tok2vec", type=Path, default=None,
+                   help="pretrained tok2vec weights (`pretrain` output, e.g. training-work/pretrain-e3/model-last.bin)")
+
+
+def _cluster_vectors(args) -> Path:
+    from . import clusters
+
+    return clusters.build_vectors_model(
+        args.work / f"cluster-vectors-{args.cluster_top_n}-{args.cluster_dim}",
+        top_n=args.cluster_top_n, dim=args.cluster_dim)
 
 
 def _train_run(args, name: str) -> tuple[Path, float]:
@@ -86,11 +98,7 @@ def _train_run(args, name: str) -> tuple[Path, float]:
     cdir = train.prepare_corpus(args.data, args.work, recipe)
     ov = _overrides(args)
     if args.cluster_vectors:
-        from . import clusters
-
-        vec_dir = clusters.build_vectors_model(
-            args.work / f"cluster-vectors-{args.cluster_top_n}-{args.cluster_dim}",
-            top_n=args.cluster_top_n, dim=args.cluster_dim)
+        vec_dir = _cluster_vectors(args)
         ov["paths.vectors"] = str(vec_dir)
         if "[components.tok2vec.model.embed]" in args.config.read_text():
             ov["components.tok2vec.model.embed.include_static_vectors"] = True
@@ -142,6 +150,21 @@ def cmd_experiment(args) -> int:
         fh.write(json.dumps(row) + "\n")
     print(evaluate.format_ner(res))
     print(json.dumps(row))
+    return 0
+
+
+def cmd_pretrain(args) -> int:
+    """Pretrain the NER config's tok2vec on unlabelled text into training-work/pretrain-NAME/."""
+    from . import pretrain
+
+    raw = args.work / "pretrain-text" / "raw.jsonl"
+    if not raw.exists():
+        stats = pretrain.build_raw_text(args.data, raw)
+        print(f"pretraining text {raw}: {json.dumps(stats)}")
+    vectors = _cluster_vectors(args) if args.cluster_vectors else None
+    out = args.work / f"pretrain-{args.name}"
+    minutes = pretrain.run_pretrain(args.config, raw, vectors, out, args.epochs, _overrides(args))
+    print(f"pretrained tok2vec in {out} ({minutes:.1f} min); use --init-tok2vec {out / 'model-last.bin'}")
     return 0
 
 
@@ -333,6 +356,12 @@ def main(argv=None) -> int:
     p.add_argument("--work", type=Path, default=train.DEFAULT_WORK)
     p.add_argument("--out", type=Path, default=train.DEFAULT_OUT)
     p.set_defaults(func=cmd_package)
+
+    p = sub.add_parser("pretrain", help="spacy pretrain of the NER tok2vec on unlabelled text")
+    _add_train_args(p)
+    p.add_argument("--name", default="e3")
+    p.add_argument("--epochs", type=int, default=3)
+    p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("table", help="markdown table of experiments.jsonl")
     p.set_defaults(func=cmd_table)
