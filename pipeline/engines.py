@@ -110,7 +110,7 @@ def _pool_init(config: dict) -> None:
 # --------------------------------------------------------------------------- dask
 def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler: str | None, on_done) -> None:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise RunFailed("the dask engine needs `distributed` (pip install distributed)") from None
     cluster = None
@@ -118,8 +118,7 @@ def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler:
         if scheduler:
             client = Client(scheduler, timeout=os.environ.get("PIPELINE_DASK_TIMEOUT", "30s"))
         else:
-            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+            cluster = local_cluster(workers)
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
         raise RunFailed(f"cannot reach the Dask scheduler {scheduler}: {' '.join(str(exc).split())[:200]}") from None
@@ -147,6 +146,22 @@ def _run_dask(tasks: Iterable[ShardTask], config: dict, workers: int, scheduler:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def local_cluster(workers: int):
+    """A `LocalCluster` of `workers` single-threaded worker processes for `--engine dask`.
+
+    Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker; setting it also turns
+    off glibc's adaptive mmap threshold, so each larger array is mmap'ed and unmapped again
+    (page faults): per-document work ran ~1.6x slower than in the local pool's workers.
+    None unsets it, the thread limits stay (for `dask worker` on other machines the same
+    setting is `docs/dask/pipeline.yaml`; README: Scaling out)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                            dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 def _take(it: Iterator, n: int) -> list:
