@@ -24,7 +24,7 @@ import regex
 
 _FILE_NAME = f"regex-{regex.__version__}.pickle"
 _loaded: dict[tuple[int, str], object] | None = None
-_new: dict[tuple[int, str], object] = {}
+_dirty = False  # this process compiled a pattern the file does not hold yet
 _used: set[tuple[int, str]] = set()
 MAX_STALE = 2000  # entries not used by this process that a rewrite keeps at most (edited rules leave old keys)
 
@@ -59,15 +59,16 @@ def compile(pattern: str, flags: int = 0):  # noqa: A001 - the same name as rege
     hit = _entries().get(key)
     if hit is not None:
         return hit
-    compiled = regex.compile(pattern, flags)
-    _loaded[key] = compiled
-    _new[key] = compiled
+    global _dirty
+    compiled = _loaded[key] = regex.compile(pattern, flags)
+    _dirty = True
     return compiled
 
 
 def flush() -> None:
     """Write the cache if this process compiled new patterns (atomic; errors ignored)."""
-    if not _new:
+    global _dirty
+    if not _dirty:
         return
     path = cache_path()
     entries = _entries()
@@ -80,7 +81,7 @@ def flush() -> None:
             tmp = fh.name
             pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        _new.clear()
+        _dirty = False
     except (OSError, pickle.PicklingError):
         if tmp:
             Path(tmp).unlink(missing_ok=True)

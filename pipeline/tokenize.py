@@ -10,6 +10,7 @@ their own; ordinals (`8.`) stay one token and do not end a sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.attrs import IS_SPACE, SENT_START
 from spacy.language import Language
@@ -42,23 +43,15 @@ class GenderForms:
         if data.get("capital_i", True):
             alts.append(r"(?P<stem2>[A-ZÄÖÜ][\w\-äöüß]*?[a-zäöüß]{2})(?P<suf2>Innen|In)")
         self.regex = re.compile(rf"^(?:{'|'.join(alts)})$")
-        self._memo: dict[str, str | None] = {}
+        # called for every longer token, and reports repeat their words
+        self.base = lru_cache(maxsize=100_000)(self._base)
 
     def match(self, text: str) -> bool:
         return bool(self.regex.match(text))
 
-    def base(self, text: str) -> str | None:
-        """The base form of a gender form (`Bürger:innen` -> `Bürger`), else None (memoised:
-        called for every longer token, and reports repeat their words)."""
-        memo = self._memo
-        if text in memo:
-            return memo[text]
-        if len(memo) >= 100_000:
-            memo.clear()
-        out = memo[text] = self._base(text)
-        return out
-
     def _base(self, text: str) -> str | None:
+        """The base form of a gender form (`Bürger:innen` -> `Bürger`), else None (`self.base`
+        is this, memoised)."""
         if text in self.exceptions:
             return self.exceptions[text]
         m = self.regex.match(text)

@@ -77,30 +77,13 @@ FIRST_USER_FLAG, LAST_FLAG = 19, 63  # spaCy's FLAG19..FLAG63 are free for users
 
 class LexemeTest:
     """The conjunction of one token spec's word predicates, as a Lexeme flag getter
-    (`f(orth) -> bool`); `key` identifies it, so equal specs share one flag."""
+    (`f(orth) -> bool`): every predicate is the getter of its lone test."""
 
     def __init__(self, key: tuple, lower):
-        self.key = key
-        self.lower = lower
-        self.tests = []
-        for attr, op, value in key:
-            if op == "REGEX":
-                self.tests.append((attr, op, re.compile(value)))  # the Matcher uses `re` too
-            else:
-                self.tests.append((attr, op, frozenset(value)))
+        self.tests = [_single_test(test, lower) for test in key]
 
     def __call__(self, orth: str) -> bool:
-        for attr, op, value in self.tests:
-            s = orth if attr == "ORTH" else self.lower(orth)
-            if op == "REGEX":
-                ok = value.search(s) is not None
-            elif op == "IN":
-                ok = s in value
-            else:
-                ok = s not in value
-            if not ok:
-                return False
-        return True
+        return all(test(orth) for test in self.tests)
 
 
 def check_token_pattern(key: str, pattern: list) -> None:
@@ -151,15 +134,14 @@ def word_test_getter(key: tuple, lower):
     spaCy stores any other non-None value as an integer.)"""
     getter = _GETTERS.get(key)
     if getter is None:
-        getter = _single_test(key[0], lower) if len(key) == 1 else None
-        if getter is None:
-            getter = LexemeTest(key, lower)
+        getter = _single_test(key[0], lower) if len(key) == 1 else LexemeTest(key, lower)
         _GETTERS[key] = getter
         _GETTER_KEYS[id(getter)] = key
     return getter
 
 
 def _single_test(test: tuple, lower):
+    """One (attr, op, value) word test as a getter; REGEX uses `re`, as the Matcher does."""
     attr, op, value = test
     if op == "REGEX":
         search = re.compile(value).search

@@ -17,7 +17,7 @@ from pipeline.rulebook import RuleError, compile_regex
 def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(patterncache, "_loaded", None)
-    monkeypatch.setattr(patterncache, "_new", {})
+    monkeypatch.setattr(patterncache, "_dirty", False)
     monkeypatch.setattr(patterncache, "_used", set())
     return tmp_path
 
@@ -25,7 +25,7 @@ def fresh_cache(tmp_path, monkeypatch):
 def _new_process(monkeypatch):
     """What a new process sees: nothing in memory, the file on disk."""
     monkeypatch.setattr(patterncache, "_loaded", None)
-    monkeypatch.setattr(patterncache, "_new", {})
+    monkeypatch.setattr(patterncache, "_dirty", False)
     monkeypatch.setattr(patterncache, "_used", set())
 
 
